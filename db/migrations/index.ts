@@ -1,0 +1,15 @@
+/**
+ * The ordered list of migrations. Listed explicitly (not globbed) so the same list works
+ * under tsx, Vitest and compiled JavaScript. Add new files at the end; never edit a
+ * migration that has shipped.
+ */
+import type { MigrationFn } from './types.js';
+import * as m0001 from './0001-initial-schema.js';
+
+export interface MigrationModule {
+  name: string;
+  up: MigrationFn;
+  down: MigrationFn;
+}
+
+export const MIGRATIONS: readonly MigrationModule[] = [{ name: '0001-initial-schema', ...m0001 }];

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from './migrator.js';
+import { MIGRATIONS } from '../../db/migrations/index.js';
+import { createTestDatabase } from '../../test/support/database.js';
+import type { TestDatabase } from '../../test/support/database.js';
+
+describe('GIVEN an empty database', () => {
+  let db: TestDatabase;
+  let client: pg.Client;
+  beforeAll(async () => {
+    db = await createTestDatabase('migrations', { migrated: false });
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await db.drop();
+  });
+
+  const tables = async () =>
+    (
+      await client.query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations' ORDER BY 1",
+      )
+    ).rows.map((r) => r.tablename);
+
+  it('THEN migrations run up, down to nothing, and up again', async () => {
+    const up = await migrate(db.url);
+    expect(up.applied).toEqual(MIGRATIONS.map((m) => m.name));
+    expect(await tables()).toEqual(
+      expect.arrayContaining(['users', 'wallets', 'portfolios', 'orders', 'ledger_entries', 'tickers', 'human_etfs',
+        'dividends', 'api_keys', 'bot_status', 'seasons', 'audit_log', 'outbox_events', 'candles']),
+    );
+    expect((await migrate(db.url)).applied).toEqual([]);
+
+    const down = await migrate(db.url, { direction: 'down', steps: 'all' });
+    expect(down.reverted).toEqual([...MIGRATIONS].reverse().map((m) => m.name));
+    expect(await tables()).toEqual([]);
+    const fns = await client.query("SELECT proname FROM pg_proc WHERE proname LIKE 'ledger_%'");
+    expect(fns.rowCount).toBe(0);
+
+    expect((await migrate(db.url)).applied).toEqual(MIGRATIONS.map((m) => m.name));
+  });
+
+  it('THEN two processes migrating at once apply each migration once', async () => {
+    const other = await createTestDatabase('migrations2', { migrated: false });
+    try {
+      const [a, b] = await Promise.all([migrate(other.url), migrate(other.url)]);
+      expect([...a.applied, ...b.applied].sort()).toEqual(MIGRATIONS.map((m) => m.name).sort());
+    } finally {
+      await other.drop();
+    }
+  });
+});
+
+describe('GIVEN the migrated schema', () => {
+  let db: TestDatabase;
+  let client: pg.Client;
+  let userId: string;
+  beforeAll(async () => {
+    db = await createTestDatabase('ledger');
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const r = await client.query<{ id: string }>("INSERT INTO users (username) VALUES ('ant') RETURNING id");
+    const row = r.rows[0];
+    if (!row) throw new Error('no user');
+    userId = row.id;
+  });
+  afterAll(async () => {
+    await client.end();
+    await db.drop();
+  });
+
+  const entry = (txn: string, account: string, asset: string, amount: string) => {
+    const uid = account.startsWith('user:') ? account.slice(5) : null;
+    return client.query(
+      "INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind) VALUES ($1, $2, $3, $4, $5, 'ADJUSTMENT')",
+      [txn, account, uid, asset, amount],
+    );
+  };
+
+  it('THEN a balanced ledger transaction commits', async () => {
+    const txn = randomUUID();
+    await client.query('BEGIN');
+    await entry(txn, `user:${userId}`, 'KRW', '100.12345678');
+    await entry(txn, 'system:mint', 'KRW', '-100.12345678');
+    await client.query('COMMIT');
+    const r = await client.query('SELECT count(*)::int AS n FROM ledger_entries WHERE txn_id = $1', [txn]);
+    expect(r.rows[0]).toEqual({ n: 2 });
+  });
+
+  it('THEN a transaction that does not sum to zero per asset is refused at commit and leaves nothing', async () => {
+    const txn = randomUUID();
+    await client.query('BEGIN');
+    await entry(txn, `user:${userId}`, 'KRW', '100');
+    await entry(txn, 'system:mint', 'KRW', '-99.99999999');
+    await expect(client.query('COMMIT')).rejects.toThrow(/does not balance/);
+    const r = await client.query('SELECT count(*)::int AS n FROM ledger_entries WHERE txn_id = $1', [txn]);
+    expect(r.rows[0]).toEqual({ n: 0 });
+  });
+
+  it('THEN balancing across two assets does not count: each asset must sum to zero', async () => {
+    const txn = randomUUID();
+    await client.query('BEGIN');
+    await entry(txn, `user:${userId}`, 'KRW', '10');
+    await entry(txn, 'market:CRYPTO-COIN-BTC', 'CRYPTO-COIN-BTC', '-10');
+    await expect(client.query('COMMIT')).rejects.toThrow(/does not balance/);
+  });
+
+  it('THEN a single unbalanced row outside a transaction is refused', async () => {
+    await expect(entry(randomUUID(), `user:${userId}`, 'KRW', '1')).rejects.toThrow(/does not balance/);
+  });
+
+  it('THEN ledger rows can be neither updated, deleted nor truncated', async () => {
+    await expect(client.query("UPDATE ledger_entries SET amount = amount + 1")).rejects.toThrow(/append-only/);
+    await expect(client.query('DELETE FROM ledger_entries')).rejects.toThrow(/append-only/);
+    await expect(client.query('TRUNCATE ledger_entries')).rejects.toThrow(/append-only/);
+  });
+
+  it('THEN money columns refuse a ninth decimal and more than 12 integer digits', async () => {
+    await client.query("INSERT INTO wallets (user_id, balance_krw) VALUES ($1, '1.123456789')", [userId]);
+    const w = await client.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [userId]);
+    // NUMERIC(20,8) rounds on input; code must never rely on it (toDbString refuses 9 decimals).
+    expect(w.rows[0]?.balance_krw).toBe('1.12345679');
+    await expect(client.query("UPDATE wallets SET balance_krw = '1000000000000' WHERE user_id = $1", [userId])).rejects.toThrow(
+      /numeric field overflow/,
+    );
+  });
+
+  it('THEN a wallet cannot go negative and a portfolio is unique per user and ticker', async () => {
+    await expect(client.query("UPDATE wallets SET balance_krw = -1 WHERE user_id = $1", [userId])).rejects.toThrow(/check constraint/);
+    await client.query(
+      "INSERT INTO tickers (id, market, type, symbol, name_ko, name_en, currency) VALUES ('CRYPTO-COIN-BTC', 'CRYPTO', 'COIN', 'BTC', '비트코인', 'Bitcoin', 'KRW-COIN')",
+    );
+    await client.query("INSERT INTO portfolios (user_id, ticker_id, quantity, currency) VALUES ($1, 'CRYPTO-COIN-BTC', 1, 'KRW-COIN')", [userId]);
+    await expect(
+      client.query("INSERT INTO portfolios (user_id, ticker_id, quantity, currency) VALUES ($1, 'CRYPTO-COIN-BTC', 1, 'KRW-COIN')", [userId]),
+    ).rejects.toThrow(/duplicate key/);
+  });
+
+  it('THEN a ticker id must match its market, type and symbol', async () => {
+    await expect(
+      client.query(
+        "INSERT INTO tickers (id, market, type, symbol, name_ko, name_en, currency) VALUES ('KRX-STOCK-00593', 'KRX', 'STOCK', '00593', 'x', 'x', 'KRW')",
+      ),
+    ).rejects.toThrow(/check constraint/);
+    await expect(
+      client.query(
+        "INSERT INTO tickers (id, market, type, symbol, name_ko, name_en, currency) VALUES ('US-STOCK-AAPL', 'US', 'STOCK', 'MSFT', 'x', 'x', 'USD')",
+      ),
+    ).rejects.toThrow(/check constraint/);
+  });
+
+  it('THEN a FAILED order needs a reason and a FILLED order needs its fill', async () => {
+    await expect(
+      client.query("INSERT INTO orders (id, user_id, ticker_id, side, type, status, source) VALUES ($1, $2, 'X', 'BUY', 'MARKET', 'FAILED', 'api')", [
+        randomUUID(),
+        userId,
+      ]),
+    ).rejects.toThrow(/check constraint/);
+    await expect(
+      client.query(
+        "INSERT INTO orders (id, user_id, ticker_id, side, type, status, quantity, source) VALUES ($1, $2, 'CRYPTO-COIN-BTC', 'BUY', 'MARKET', 'FILLED', 1, 'api')",
+        [randomUUID(), userId],
+      ),
+    ).rejects.toThrow(/check constraint/);
+  });
+});
