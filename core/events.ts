@@ -1,0 +1,139 @@
+/**
+ * Domain events: what the engine and the game flows announce after a state change commits.
+ *
+ * Every event has a unique `id` (uuid) consumers dedupe on, a `type`, the ISO time it
+ * occurred and a `data` object whose money fields are decimal strings (SPEC §2). Events
+ * leave through the transactional outbox to the Redis channel of their {@link channelOf}
+ * and to the topic exchange `events` with routing key `<channel>.<type>` (SPEC §5).
+ */
+
+/** Redis channels of SPEC §5. */
+export type EventChannel = 'trade_events' | 'liquidation_events' | 'human_events' | 'system_events';
+
+export type EventType =
+  | 'order_filled'
+  | 'order_failed'
+  | 'order_cancelled'
+  | 'whale_trade'
+  | 'liquidation'
+  | 'ipo_listed'
+  | 'dividend_paid'
+  | 'bailout_processed'
+  | 'operator_alert';
+
+/** The envelope of every event. `data` is type-specific and JSON-safe (no JS numbers for money). */
+export interface DomainEvent<T extends EventType = EventType, D extends object = Record<string, unknown>> {
+  id: string;
+  type: T;
+  occurred_at: string;
+  data: D;
+}
+
+/** Fields of `order_filled`. Amounts are KRW decimal strings unless named otherwise. */
+export interface OrderFilledData {
+  order_id: string;
+  user_id: string;
+  ticker_id: string;
+  side: 'BUY' | 'SELL';
+  /** Shares (or coins) filled. */
+  quantity: string;
+  /** Fill price in the instrument's currency. */
+  price: string;
+  currency: 'KRW' | 'USD' | 'KRW-COIN';
+  /** KRW value of the fill before fees. */
+  notional_krw: string;
+  fee_krw: string;
+  realized_pnl_krw: string;
+  /** KRW per USD applied, for USD instruments; null for KRW ones. */
+  applied_exchange_rate: string | null;
+  /** Cash after the fill. */
+  balance_krw: string;
+  source: 'discord' | 'api' | 'admin' | 'bot';
+}
+
+export interface OrderFailedData {
+  order_id: string;
+  user_id: string;
+  ticker_id: string;
+  side: 'BUY' | 'SELL';
+  reason: string;
+  message: string;
+  source: 'discord' | 'api' | 'admin' | 'bot';
+}
+
+/** `whale_trade` (SPEC §5/§8): a fill whose KRW notional ≥ WHALE_ALERT_THRESHOLD_KRW. */
+export interface WhaleTradeData {
+  order_id: string;
+  user_id: string;
+  nickname: string;
+  ticker_id: string;
+  side: 'BUY' | 'SELL';
+  quantity: string;
+  price: string;
+  notional_krw: string;
+}
+
+export interface LiquidationData {
+  user_id: string;
+  nickname: string;
+  ticker_id: string;
+  equity_krw: string;
+  liability_krw: string;
+}
+
+export interface IpoListedData {
+  ticker_id: string;
+  symbol: string;
+  issuer_user_id: string;
+  nickname: string;
+  /** Fraction, e.g. "0.3". */
+  dividend_rate: string;
+  shares: string;
+  offer_price: string;
+}
+
+export interface DividendPaidData {
+  ticker_id: string;
+  payer_user_id: string;
+  payer_nickname: string;
+  total_dividend_krw: string;
+  holders: number;
+}
+
+export interface BailoutProcessedData {
+  user_id: string;
+  nickname: string;
+  amount_krw: string;
+  bailout_count: number;
+}
+
+export interface OperatorAlertData {
+  severity: 'warning' | 'critical';
+  component: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** The Redis channel an event type is published on (SPEC §5). */
+export function channelOf(type: EventType): EventChannel {
+  switch (type) {
+    case 'order_filled':
+    case 'order_failed':
+    case 'order_cancelled':
+    case 'whale_trade':
+      return 'trade_events';
+    case 'liquidation':
+      return 'liquidation_events';
+    case 'ipo_listed':
+    case 'dividend_paid':
+    case 'bailout_processed':
+      return 'human_events';
+    case 'operator_alert':
+      return 'system_events';
+  }
+}
+
+/** Routing key on the `events` topic exchange: `<channel>.<type>`, e.g. `trade_events.whale_trade`. */
+export function routingKeyOf(type: EventType): string {
+  return `${channelOf(type)}.${type}`;
+}
