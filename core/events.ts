@@ -137,3 +137,23 @@ export function channelOf(type: EventType): EventChannel {
 export function routingKeyOf(type: EventType): string {
   return `${channelOf(type)}.${type}`;
 }
+
+/**
+ * Whether an AMQP topic `pattern` matches `routingKey`: words split on `.`, `*` matches
+ * exactly one word, `#` zero or more (RabbitMQ topic exchange semantics).
+ */
+export function topicMatches(pattern: string, routingKey: string): boolean {
+  const p = pattern.split('.');
+  const k = routingKey.split('.');
+  const match = (i: number, j: number): boolean => {
+    if (i === p.length) return j === k.length;
+    const word = p[i];
+    if (word === '#') {
+      for (let skip = j; skip <= k.length; skip += 1) if (match(i + 1, skip)) return true;
+      return false;
+    }
+    if (j === k.length) return false;
+    return (word === '*' || word === k[j]) && match(i + 1, j + 1);
+  };
+  return match(0, 0);
+}

@@ -79,8 +79,17 @@ export interface OrderBus {
 export interface EventBus {
   /** Publish events; resolves once every one is accepted by the transport. */
   publish(events: readonly DomainEvent[]): Promise<void>;
-  /** Receive events whose routing key matches `pattern` (AMQP topic syntax: `trade_events.*`, `#`). */
-  subscribe(pattern: string, handler: (event: DomainEvent) => Promise<void>): Promise<Subscription>;
+  /**
+   * Receive events whose routing key matches `pattern` (AMQP topic syntax: `trade_events.*`,
+   * `#`). With `queue`, a durable named queue keeps events while the subscriber is away and
+   * replicas sharing the name split the work; without, each subscriber gets its own copy
+   * while it runs. A handler that throws gets the event again (at-least-once).
+   */
+  subscribe(
+    pattern: string,
+    handler: (event: DomainEvent) => Promise<void>,
+    options?: { queue?: string },
+  ): Promise<Subscription>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,12 @@
+/**
+ * All-in-one composition root (`npm start`): feeder, engine, bot and api in one process,
+ * sharing one set of connections. With no `DATABASE_URL`, `REDIS_URL` or `AMQP_URL`, the
+ * embedded stand-ins are used and the banner says so (SPEC §1).
+ */
+import { startApi } from './api/api.service.js';
+import { startBot } from './bot/bot.service.js';
+import { startEngine } from './engine/engine.service.js';
+import { startFeeder } from './feeder/feeder.service.js';
+import { runProcess } from './platform/process.js';
+
+runProcess('gaemi', [startFeeder, startEngine, startBot, startApi]);
