@@ -23,6 +23,27 @@ export default tseslint.config(
     },
   },
   {
+    // core/ is the game's rules, pure: nothing that does I/O (ARCHITECTURE.md, "Layout").
+    files: ['core/**/*.ts'],
+    ignores: ['core/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['pg', 'pg-*', 'sequelize', 'umzug', 'ioredis', 'ioredis-mock', 'amqplib', 'amqp-connection-manager', 'express',
+                'discord.js', '@discordjs/*', 'ccxt', 'node:fs', 'node:net', 'node:http', 'node:https', 'node:child_process', 'fs', 'net', 'http', 'https',
+                '../platform/*', '../feeder/*', '../engine/*', '../bot/*', '../api/*', '../db/*'],
+              message: 'core/ is pure: no I/O libraries or adapters (ports live in core/ports.ts, adapters in platform/).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'core/ is pure: no network I/O.' }, { name: 'process', message: 'core/ reads no environment; config comes in as arguments.' }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
