@@ -19,7 +19,10 @@ export type EventType =
   | 'ipo_listed'
   | 'dividend_paid'
   | 'bailout_processed'
-  | 'operator_alert';
+  | 'operator_alert'
+  | 'daily_report'
+  | 'market_open'
+  | 'market_close';
 
 /** The envelope of every event. `data` is type-specific and JSON-safe (no JS numbers for money). */
 export interface DomainEvent<T extends EventType = EventType, D extends object = Record<string, unknown>> {
@@ -114,6 +117,46 @@ export interface OperatorAlertData {
   details?: Record<string, unknown>;
 }
 
+/** One line of the daily report: a player and their result. */
+export interface DailyReportEntry {
+  user_id: string;
+  nickname: string;
+}
+
+/**
+ * `daily_report` (SPEC §8, emitted by the scheduler at 00:00 Asia/Seoul for the KST day
+ * that ended). Gainer and loser by equity change over the day (KRW decimal strings, vs the
+ * previous day's equity snapshot, or STARTING_CASH_KRW for a player without one); the
+ * gainer is only a player whose equity rose, the loser only one whose equity fell (null
+ * otherwise). Volume king by number of FILLED orders with `filled_at` in the day.
+ */
+export interface DailyReportData {
+  /** The KST day reported, `YYYY-MM-DD`. */
+  day: string;
+  /** Start and end of the day as ISO instants (`[start, end)`). */
+  start: string;
+  end: string;
+  /** Players with an equity snapshot for the day. */
+  players: number;
+  gainer: (DailyReportEntry & { pnl_krw: string; equity_krw: string }) | null;
+  loser: (DailyReportEntry & { pnl_krw: string; equity_krw: string }) | null;
+  volume_king: (DailyReportEntry & { trade_count: number }) | null;
+  /** True when run by hand (`forceDailyReport`) rather than by the schedule. */
+  forced: boolean;
+}
+
+/** `market_open` / `market_close` (scheduler): a regular or special session of KRX or US. */
+export interface MarketSessionData {
+  market: 'KRX' | 'US';
+  /** Local trading date in the exchange's zone, `YYYY-MM-DD`. */
+  date: string;
+  /** Session open and close, ISO instants. */
+  open_at: string;
+  close_at: string;
+  /** Set on special sessions (late open, early close), from the holiday table. */
+  session_name?: string;
+}
+
 /** The Redis channel an event type is published on (SPEC §5). */
 export function channelOf(type: EventType): EventChannel {
   switch (type) {
@@ -129,6 +172,9 @@ export function channelOf(type: EventType): EventChannel {
     case 'bailout_processed':
       return 'human_events';
     case 'operator_alert':
+    case 'daily_report':
+    case 'market_open':
+    case 'market_close':
       return 'system_events';
   }
 }

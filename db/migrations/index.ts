@@ -5,6 +5,8 @@
  */
 import type { MigrationFn } from './types.js';
 import * as m0001 from './0001-initial-schema.js';
+import * as m0002 from './0002-ledger-account-check.js';
+import * as m0003 from './0003-notifier-webhooks.js';
 
 export interface MigrationModule {
   name: string;
@@ -12,4 +14,8 @@ export interface MigrationModule {
   down: MigrationFn;
 }
 
-export const MIGRATIONS: readonly MigrationModule[] = [{ name: '0001-initial-schema', ...m0001 }];
+export const MIGRATIONS: readonly MigrationModule[] = [
+  { name: '0001-initial-schema', ...m0001 },
+  { name: '0002-ledger-account-check', ...m0002 },
+  { name: '0003-notifier-webhooks', ...m0003 },
+];

@@ -1,0 +1,66 @@
+/**
+ * Events emitted by the notifier and the scheduler go through the transactional outbox
+ * (`outbox_events`, SPEC §5): written in the transaction that records the state change, so an
+ * event exists if and only if that change committed.
+ *
+ * After commit, {@link publishCommitted} publishes them at once (event bus and Redis channel)
+ * and marks the rows published; if that fails the rows stay unpublished and the engine's
+ * outbox relay publishes them. Either way consumers dedupe on the event id.
+ */
+import type { Logger } from 'pino';
+import type { Sequelize, Transaction } from 'sequelize';
+import type { Redis } from 'ioredis';
+import type { DomainEvent } from '../core/events.js';
+import { channelOf, routingKeyOf } from '../core/events.js';
+import { EVENT_NAMESPACE, uuidV5 } from '../core/order-message.js';
+import type { EventBus } from '../core/ports.js';
+
+/**
+ * A stable event id (UUID v5 of `name` under the project's event namespace): the same job
+ * slot always yields the same id, so a repeated emission is deduplicated downstream.
+ */
+export function stableEventId(name: string): string {
+  return uuidV5(name, EVENT_NAMESPACE);
+}
+
+/**
+ * Insert events into `outbox_events` inside `transaction` (payload = the whole envelope
+ * `{id, type, occurred_at, data}`). An event id already there is left as it is.
+ */
+export async function insertOutbox(sequelize: Sequelize, transaction: Transaction, events: readonly DomainEvent[]): Promise<void> {
+  for (const e of events) {
+    await sequelize.query(
+      `INSERT INTO outbox_events (id, type, channel, routing_key, payload)
+            VALUES ($1, $2, $3, $4, $5::jsonb)
+       ON CONFLICT (id) DO NOTHING`,
+      { bind: [e.id, e.type, channelOf(e.type), routingKeyOf(e.type), JSON.stringify(e)], transaction },
+    );
+  }
+}
+
+export interface PublishDeps {
+  sequelize: Sequelize;
+  eventBus: EventBus;
+  redis: Redis;
+  logger: Logger;
+}
+
+/**
+ * Publish committed outbox events now and mark them published. Never throws: on failure the
+ * rows stay for the outbox relay. @returns whether they were published.
+ */
+export async function publishCommitted(deps: PublishDeps, events: readonly DomainEvent[]): Promise<boolean> {
+  if (events.length === 0) return true;
+  try {
+    await deps.eventBus.publish(events);
+    for (const e of events) await deps.redis.publish(channelOf(e.type), JSON.stringify(e));
+    await deps.sequelize.query(
+      'UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL',
+      { bind: [events.map((e) => e.id)] },
+    );
+    return true;
+  } catch (error) {
+    deps.logger.warn({ err: error, events: events.map((e) => e.id) }, 'publishing events failed; the outbox relay will publish them');
+    return false;
+  }
+}
