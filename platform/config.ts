@@ -72,6 +72,9 @@ export const configSchema = z.object({
   MAINTENANCE_MARGIN: decimal('0.15', 'fraction of gross exposure, 0 to 1', (v) => v.lte(1)),
   WHALE_ALERT_THRESHOLD_KRW: decimal('10000000', 'KRW notional', (v) => v.gt(0)),
   PRICE_STALE_MS: int(5000, 100, 3_600_000),
+  FX_STALE_MS: int(60_000, 1_000, 86_400_000).describe('a USD/KRW rate older than this (ms) fails USD orders with STALE_FX'),
+  ENGINE_MAX_BATCH: int(500, 1, 5_000).describe('most orders the engine takes in one batch (group commit)'),
+  ENGINE_LANES: int(2, 1, 16).describe('parallel settlement transactions per batch, split by player (1 with embedded PGlite)'),
 
   MARKET_DATA_SOURCE: z.enum(['replay', 'live', 'synthetic']).default('replay'),
   REPLAY_DIR: z.string().default(path.join('..', 'shared', 'data', 'market')),
@@ -108,6 +111,48 @@ export const configSchema = z.object({
 
   SHUTDOWN_TIMEOUT_MS: int(5000, 100, 60_000),
   AUTO_MIGRATE: bool(true),
+
+  // Feeder (SPEC §4; feeder/README.md explains each).
+  REPLAY_START: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === '' ? undefined : s))
+    .refine((s) => s === undefined || (/^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s))), {
+      message: 'must be an ISO-8601 instant like 2025-05-12T13:30:00Z (the replay market time at start-up)',
+    })
+    .describe('replay: market time at start-up; unset = now'),
+  REPLAY_IGNORE_CALENDAR: bool(false).describe('replay: quote KRX/US instruments outside their sessions (demos)'),
+  FEED_INTERVAL_MS: int(1000, 50, 60_000).describe('feeder tick: how often each source is polled and candles flushed'),
+  FEED_PRICE_TTL_MS: int(5000, 1000, 3_600_000).describe('TTL of Redis price:{TICKER_ID} keys'),
+  FEED_MAX_JUMP_PCT: decimal('30', 'largest accepted move between two quotes of a ticker, percent', (v) => v.gt(0)),
+  FEED_JUMP_CONFIRM_TICKS: int(3, 1, 1000).describe('quotes in a row at a new level that re-base the jump guard'),
+  FEED_TICKERS: optionalString.describe('comma-separated ticker ids the live and synthetic sources cover; unset = whole catalogue'),
+  FEED_SOURCE_TIMEOUT_MS: int(5000, 100, 120_000).describe('timeout of one upstream request'),
+  FEED_BACKOFF_MAX_MS: int(60_000, 1000, 3_600_000).describe('longest back-off of a failing source'),
+  FEED_HEALTH_MAX_AGE_MS: int(30_000, 1000, 3_600_000).describe('a source with no success for this long is down in /readyz'),
+  SYNTHETIC_TICKERS: int(0, 0, 1_000_000).describe('synthetic source: number of tickers; 0 = the catalogue'),
+  SYNTHETIC_SEED: int(42, 0, 2_147_483_647),
+  SYNTHETIC_VOLATILITY: decimal('0.001', 'synthetic: standard deviation of one tick log-return', (v) => v.gt(0) && v.lt(1)),
+  CCXT_BASE_URL: optionalUrl(['http', 'https']).describe("override of the ccxt exchange's API base URL (tests, proxies)"),
+  CCXT_BATCH_SIZE: int(100, 1, 1000).describe('symbols per ccxt fetchTickers call'),
+  KIS_RATE_LIMIT_PER_S: int(0, 0, 1000).describe('KIS requests per second; 0 = 20 (real) or 2 (mock)'),
+  KIS_TOKEN_REFRESH_BEFORE_MS: int(3_600_000, 0, 86_400_000).describe('reissue the KIS token this long before it expires'),
+
+  // REST API and admin UI (SPEC §9, §11; api/README.md explains each).
+  JWT_ACCESS_TTL_S: int(1800, 60, 86_400).describe('lifetime of an API access token (s); 30 min'),
+  JWT_REFRESH_TTL_S: int(604_800, 300, 7_776_000).describe('lifetime of an API refresh token (s); 7 days'),
+  API_RATE_LIMIT_PER_IP_PER_MIN: int(1200, 1, 1_000_000).describe('requests per minute one client IP may make to /api/v1 (429 beyond)'),
+  LOGIN_RATE_LIMIT_PER_MIN: int(10, 1, 100_000).describe('login attempts per minute per client IP and username (429 beyond)'),
+  DISCORD_OAUTH_REDIRECT_URI: optionalUrl(['http', 'https']).describe('OAuth2 redirect URI registered with Discord; unset = <request origin>/api/v1/login/discord/callback'),
+  ADMIN_UI_DIR: z.string().default(path.join('admin-ui', 'dist')).describe('built admin UI served at /admin (npm run build:admin)'),
+
+  // Discord bot (SPEC §7; bot/README.md explains each).
+  DISCORD_GATEWAY: bool(true).describe('with DISCORD_TOKEN set, also connect to the gateway (false: token used only for REST, e.g. DMs)'),
+  DISCORD_INTERACTION_MAX_AGE_S: int(300, 5, 3600).describe('signed interactions older than this (s) are refused as replays (401)'),
+  DISCORD_DEFER_AFTER_MS: int(2500, 0, 2900).describe('a command not done after this (ms) is answered "thinking…" and its reply edited when done (Discord allows 3 s); 0 = always'),
+  RANK_REFRESH_MS: int(60_000, 1000, 86_400_000).describe('bot: full recompute of the rank:equity leaderboard every this many ms'),
+  RANK_TICK_FLUSH_MS: int(1000, 50, 60_000).describe('bot: holders of tickers that ticked are re-valued in rank:equity at most this often'),
 });
 
 /** Parsed configuration. Decimal settings are BigNumber; URLs unset mean "embedded". */

@@ -50,7 +50,7 @@ describe('GIVEN no service URLs (a fresh machine)', () => {
       const { status, body } = await readyz(port);
       expect(status).toBe(200);
       expect(body.status).toBe('ready');
-      for (const name of ['postgres', 'redis', 'amqp', 'feeder', 'engine', 'bot', 'api']) {
+      for (const name of ['postgres', 'redis', 'amqp', 'feeder', 'engine', 'notifier', 'scheduler', 'bot', 'api']) {
         expect(body.components[name]?.up, name).toBe(true);
       }
       expect(body.components.postgres?.mode).toBe('embedded');
