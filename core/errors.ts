@@ -24,6 +24,10 @@ export enum ErrorCode {
   STALE_FX = 'STALE_FX',
   ACCOUNT_SUSPENDED = 'ACCOUNT_SUSPENDED',
   MARGIN_EXCEEDED = 'MARGIN_EXCEEDED',
+  /** The order names a user the engine does not know and carries no `player` to register. */
+  UNKNOWN_USER = 'UNKNOWN_USER',
+  /** An order type the engine does not settle yet (pending types arrive with their issue). */
+  UNSUPPORTED_ORDER_TYPE = 'UNSUPPORTED_ORDER_TYPE',
   // Auth and access
   UNAUTHORIZED = 'UNAUTHORIZED',
   FORBIDDEN = 'FORBIDDEN',

@@ -1,11 +1,104 @@
 /**
  * Engine service: consumes `orders.settle` and settles orders (SPEC §5).
- * (Skeleton: settlement arrives with the engine issue.)
+ *
+ * Wiring: a `pg` pool with one connection per lane (`ENGINE_LANES`) for the settling
+ * transactions (raw SQL, set-based, see `SettlementService`), one connection for the outbox
+ * relay, the {@link OrderConsumer} (batching by `ENGINE_MAX_BATCH`, lanes, ack after commit,
+ * backoff, poison) and the {@link OutboxRelay}. Health component `engine` reports batches,
+ * lag, the last settle time, outcomes, retries and the relay; it turns down when a batch has
+ * been held for 10 s (database or Redis unreachable).
+ * Works on embedded PGlite too (one transaction at a time: one lane there).
  */
+import pg from 'pg';
 import type { RunningService, ServiceStarter } from '../platform/process.js';
+import { OrderConsumer } from './order.consumer.js';
+import { OutboxRelay } from './outbox.relay.js';
+import { SettlementService, settlementParamsOf } from './settlement.service.js';
 
-export const startEngine: ServiceStarter = (infra) => {
-  infra.health.register({ name: 'engine', mode: 'internal', check: () => Promise.resolve({ up: true }) });
-  const service: RunningService = { name: 'engine', stop: () => Promise.resolve() };
-  return Promise.resolve(service);
+/** A component is reported down when a batch has been held this long (ms). */
+const UNHEALTHY_AFTER_MS = 10_000;
+
+export const startEngine: ServiceStarter = async (infra) => {
+  const logger = infra.logger.child({ service: 'engine' });
+  // PGlite runs one transaction at a time: parallel lanes would only queue.
+  const lanes = infra.embedded.postgres ? 1 : infra.config.ENGINE_LANES;
+  const settlePool = new pg.Pool({
+    connectionString: infra.databaseUrl,
+    max: lanes,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'gaemi-engine-settle',
+  });
+  const relayPool = new pg.Pool({
+    connectionString: infra.databaseUrl,
+    max: 1,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'gaemi-engine-relay',
+    // A lost "published" mark only costs a second publication (at-least-once).
+    ...(infra.embedded.postgres ? {} : { options: '-c synchronous_commit=off' }),
+  });
+  for (const pool of [settlePool, relayPool]) pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+
+  const settlement = new SettlementService({
+    pool: settlePool,
+    quotes: infra.quotes,
+    calendar: infra.calendar,
+    clock: infra.clock,
+    params: settlementParamsOf(infra.config),
+    logger,
+  });
+  const relay = new OutboxRelay({ pool: relayPool, redis: infra.redis.client, eventBus: infra.eventBus, logger });
+  const consumer = new OrderConsumer({
+    orderBus: infra.orderBus,
+    settlement,
+    relay,
+    clock: infra.clock,
+    logger,
+    maxBatch: infra.config.ENGINE_MAX_BATCH,
+    lanes,
+  });
+
+  infra.health.register({
+    name: 'engine',
+    mode: 'internal',
+    check: () => {
+      const s = consumer.stats;
+      const heldMs = s.retryingSince === null ? 0 : Date.now() - Date.parse(s.retryingSince);
+      const details = {
+        batches: s.batches,
+        last_batch_size: s.lastBatchSize,
+        last_settle_at: s.lastSettleAt,
+        lag_ms: s.lagMs,
+        filled: s.filled,
+        failed: s.failed,
+        duplicates: s.duplicates,
+        dead_lettered: s.deadLettered,
+        retrying_since: s.retryingSince,
+        retries: s.retries,
+        last_error: s.lastError,
+        relay: relay.stats,
+      };
+      if (heldMs > UNHEALTHY_AFTER_MS) return Promise.resolve({ up: false, error: `settlement held for ${Math.round(heldMs / 1000)} s: ${s.lastError ?? ''}`, details });
+      return Promise.resolve({ up: true, details });
+    },
+  });
+
+  relay.start();
+  await consumer.start();
+  logger.info({ max_batch: infra.config.ENGINE_MAX_BATCH, lanes }, 'engine consuming orders.settle');
+
+  const service: RunningService = {
+    name: 'engine',
+    async stop() {
+      await consumer.stop();
+      await relay.stop();
+      await Promise.all([settlePool.end(), relayPool.end()]);
+    },
+  };
+  return service;
 };
+
+export { OrderConsumer } from './order.consumer.js';
+export { OutboxRelay } from './outbox.relay.js';
+export { SettlementService } from './settlement.service.js';

@@ -1,0 +1,298 @@
+/**
+ * `npm run bench:settle`: the settlement engine end to end on this machine, against the
+ * machine's own PostgreSQL baseline measured in the same run.
+ *
+ * 1. Baseline: `pgbench` TPC-B on a scratch database (`pgbench -i`, then 8 clients, 2 threads,
+ *    20 s): transactions per second of one-transaction-per-operation on this PostgreSQL. It
+ *    runs before and again after the engine phases and the mean is the baseline, so a machine
+ *    whose load drifts during the run (a shared box) skews the ratio less.
+ * 2. Engine: `engine/main.ts` as its own process on a fresh database, Redis db and RabbitMQ
+ *    vhost; crypto quotes kept fresh in Redis; players registered in a warm-up.
+ * 3. Throughput: orders published with confirm as fast as the broker confirms them (a window
+ *    of in-flight publishes) while the engine settles; orders/s = orders / time from the first
+ *    publish to the last `order_filled`/`order_failed` event (FILLED committed, acked, relayed).
+ *    A saturated run measures the highest rate the pipeline sustains.
+ * 4. Latency: open-loop offered loads of 200 and 1,000 orders/s for 10 s each; per order the
+ *    time from the publish call to its `order_filled` event on Redis `trade_events`.
+ *
+ * Prints a table, then the last line
+ * `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
+ * `--quick` shortens every phase (for development; not a measurement).
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { DomainEvent } from '../core/events.js';
+import { makePlayers, until, writeQuote } from '../engine/settle.fixtures.js';
+import type { TestPlayer } from '../engine/settle.fixtures.js';
+import { AmqpConnection, RabbitOrderBus } from '../platform/amqp/rabbitmq.js';
+import { loadConfig } from '../platform/config.js';
+import { createLogger } from '../platform/logger.js';
+import { OrderService } from '../platform/orders/order.service.js';
+import { createTestVhost } from '../test/support/amqp.js';
+import { runEntry } from '../test/support/child.js';
+import { createTestDatabase } from '../test/support/database.js';
+import { createTestRedis } from '../test/support/redis.js';
+
+const run = promisify(execFile);
+const quick = process.argv.includes('--quick');
+const debug = process.argv.includes('--debug');
+/** `--lanes=N` overrides ENGINE_LANES of the engine under test. */
+const lanesArg = process.argv.find((a) => a.startsWith('--lanes='))?.slice('--lanes='.length);
+const PGBENCH_SECONDS = quick ? 5 : 20;
+const THROUGHPUT_ORDERS = quick ? 5_000 : 30_000;
+const LATENCY_SECONDS = quick ? 4 : 10;
+const PLAYERS = 2_000;
+const TICKERS = ['CRYPTO-COIN-BTC', 'CRYPTO-COIN-ETH', 'CRYPTO-COIN-XRP', 'CRYPTO-COIN-SOL', 'CRYPTO-COIN-DOGE'];
+const PRICES: Record<string, string> = {
+  'CRYPTO-COIN-BTC': '135000000',
+  'CRYPTO-COIN-ETH': '4800000',
+  'CRYPTO-COIN-XRP': '3100',
+  'CRYPTO-COIN-SOL': '240000',
+  'CRYPTO-COIN-DOGE': '350',
+};
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+async function pgbenchTps(adminUrl: string): Promise<number> {
+  const name = `gaemi_bench_pgbench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  try {
+    await run('pgbench', ['-i', '-q', u.toString()]);
+    const { stdout } = await run('pgbench', ['-c', '8', '-j', '2', '-T', String(PGBENCH_SECONDS), u.toString()], { maxBuffer: 1 << 20 });
+    const m = /tps = ([0-9.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([0-9.]+)/.exec(stdout);
+    if (!m?.[1]) throw new Error(`cannot read pgbench output:\n${stdout}`);
+    return Number.parseFloat(m[1]);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); 0 when unreadable. */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  log(`pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), before the engine runs…`);
+  const tpsBefore = await pgbenchTps(config.TEST_PG_ADMIN_URL);
+  log(`  tps = ${tpsBefore.toFixed(0)}`);
+
+  const [db, vhost, testRedis] = await Promise.all([createTestDatabase('bench'), createTestVhost('bench'), createTestRedis()]);
+  const redis = new Redis(testRedis.url);
+  const refresh = async () => {
+    for (const t of TICKERS) await writeQuote(redis, t, PRICES[t] ?? '1000');
+  };
+  await refresh();
+  const quoteTimer = setInterval(() => void refresh().catch(() => undefined), 500);
+  const engine = runEntry('engine/main.ts', {
+    DATABASE_URL: db.url,
+    REDIS_URL: testRedis.url,
+    AMQP_URL: vhost.url,
+    PORT: '0',
+    AUTO_MIGRATE: 'true',
+    LOG_LEVEL: debug ? 'debug' : 'warn',
+    ...(lanesArg === undefined ? {} : { ENGINE_LANES: lanesArg }),
+    ...(process.argv.includes('--profile') ? { NODE_OPTIONS: '--import=/tmp/prof-hook.mjs' } : {}),
+  });
+  const logger = createLogger('warn');
+  const conn = new AmqpConnection({ url: vhost.url, logger, connectionName: 'bench-publisher', publishTimeoutMs: 30_000 });
+  const subscriber = new Redis(testRedis.url);
+  try {
+    await engine.waitFor(/ready/, 60_000);
+    await conn.ready();
+    const orders = new OrderService({ orderBus: new RabbitOrderBus(conn, logger) });
+
+    // Terminal events by order id, with the time they arrived.
+    const arrived = new Map<string, { at: number; type: string }>();
+    /** Orders published and not yet seen settled. */
+    const pending = new Set<string>();
+    subscriber.on('message', (_channel: string, text: string) => {
+      const e = JSON.parse(text) as DomainEvent;
+      const id = typeof e.data.order_id === 'string' ? e.data.order_id : undefined;
+      if (id && (e.type === 'order_filled' || e.type === 'order_failed')) {
+        arrived.set(id, { at: performance.now(), type: e.type });
+        pending.delete(id);
+      }
+    });
+    await subscriber.subscribe('trade_events');
+
+    const players = makePlayers(PLAYERS, 'bench');
+    let seq = 0;
+    const sides = new Map<string, number>();
+    /** BUY then SELL of the same small size, per player, so nobody runs out of cash or coins. */
+    const command = (p: TestPlayer) => {
+      const n = sides.get(p.userId) ?? 0;
+      sides.set(p.userId, n + 1);
+      const ticker = TICKERS[Math.floor(n / 2) % TICKERS.length] ?? 'CRYPTO-COIN-BTC';
+      return {
+        order_id: randomUUID(),
+        user: { discord_user_id: p.discordUserId, username: p.username, nickname: p.nickname },
+        ticker_id: ticker,
+        side: n % 2 === 0 ? ('BUY' as const) : ('SELL' as const),
+        quantity: ticker === 'CRYPTO-COIN-BTC' ? '0.0001' : '1',
+        source: 'bot' as const,
+      };
+    };
+    const nextPlayer = () => players[seq++ % players.length] as TestPlayer;
+    const place = async (c: ReturnType<typeof command>) => {
+      if (!arrived.has(c.order_id)) pending.add(c.order_id);
+      const r = await orders.place(c);
+      if (!r.ok) throw new Error(r.error.message);
+    };
+
+    // Warm-up: register every player (first use creates user, wallet, starting cash) and let
+    // the engine's connections and plans settle. A full BUY/SELL round keeps positions flat.
+    log(`warm-up: registering ${PLAYERS} players…`);
+    const warm: string[] = [];
+    for (let i = 0; i < PLAYERS * 2; i += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, PLAYERS * 2 - i) }, async () => {
+          const c = command(nextPlayer());
+          warm.push(c.order_id);
+          await place(c);
+        }),
+      );
+    }
+    await until('warm-up settled', () => pending.size === 0, 120_000, 20);
+
+    // Throughput: saturate.
+    log(`throughput: ${THROUGHPUT_ORDERS} orders, publish window 2,000…`);
+    const ids: string[] = [];
+    let cpuLine = '';
+    const probe = new pg.Client({ connectionString: db.url });
+    await probe.connect();
+    const cpuSnapshot = async () => {
+      const backends = await probe.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      const { stdout } = await run('pgrep', ['-f', 'beam.smp']).catch(() => ({ stdout: '' }));
+      const beam = stdout.split('\n').filter(Boolean).map(Number);
+      const sumOf = async (pids: readonly number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+      return {
+        engine: await cpuSeconds(engine.proc.pid ?? -1),
+        postgres: await sumOf(backends.rows.map((r) => r.pid)),
+        rabbitmq: await sumOf(beam),
+        bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+      };
+    };
+    const cpu0 = await cpuSnapshot();
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 2_000 }, async () => {
+        while (next < THROUGHPUT_ORDERS) {
+          next += 1;
+          const c = command(nextPlayer());
+          ids.push(c.order_id);
+          await place(c);
+        }
+      }),
+    );
+    const published = performance.now();
+    await until('all settled', () => pending.size === 0, 300_000, 5);
+    const last = Math.max(...ids.map((id) => arrived.get(id)?.at ?? 0));
+    const cpu1 = await cpuSnapshot();
+    await probe.end();
+    const cpuPerOrder = Object.fromEntries(
+      Object.entries(cpu1).map(([k, v]) => [k, ((v - (cpu0[k as keyof typeof cpu0] ?? 0)) * 1e6) / THROUGHPUT_ORDERS]),
+    );
+    cpuLine = Object.entries(cpuPerOrder).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+    log(`  CPU µs per order: ${Object.entries(cpuPerOrder).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} (RabbitMQ is the whole broker)`);
+    const ordersPerS = THROUGHPUT_ORDERS / ((last - t0) / 1000);
+    const publishPerS = THROUGHPUT_ORDERS / ((published - t0) / 1000);
+    const failedN = ids.filter((id) => arrived.get(id)?.type === 'order_failed').length;
+    log(`  ${ordersPerS.toFixed(0)} orders/s settled (publishing alone ran at ${publishPerS.toFixed(0)}/s; ${failedN} failed)`);
+
+    // Latency under offered load (open loop: orders leave on schedule, not when the last returns).
+    const latency = async (rate: number) => {
+      const sent = new Map<string, number>();
+      const total = rate * LATENCY_SECONDS;
+      const start = performance.now();
+      const inflight: Promise<void>[] = [];
+      for (let i = 0; i < total; i += 1) {
+        const due = start + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const c = command(nextPlayer());
+        sent.set(c.order_id, performance.now());
+        inflight.push(place(c));
+      }
+      await Promise.all(inflight);
+      const achieved = total / ((performance.now() - start) / 1000);
+      await until(`settled at ${rate}/s`, () => pending.size === 0, 120_000, 20);
+      const ms = [...sent].map(([id, at]) => (arrived.get(id)?.at ?? Number.NaN) - at).sort((a, b) => a - b);
+      return { rate, achieved, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN };
+    };
+    log(`latency: offered 200/s and 1,000/s for ${LATENCY_SECONDS} s each…`);
+    const at200 = await latency(200);
+    const at1000 = await latency(1_000);
+
+    if (debug) {
+      const batches = engine
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('batch settled'))
+        .map((l) => JSON.parse(l) as { size: number; ms: number; time: string });
+      const buckets = new Map<string, { n: number; orders: number; ms: number }>();
+      for (const b of batches) {
+        const k = b.time.slice(11, 19);
+        const x = buckets.get(k) ?? { n: 0, orders: 0, ms: 0 };
+        buckets.set(k, { n: x.n + 1, orders: x.orders + b.size, ms: x.ms + b.ms });
+      }
+      for (const [k, x] of buckets) log(`  ${k} batches=${x.n} orders=${x.orders} avg_size=${(x.orders / x.n).toFixed(0)} busy_ms=${x.ms}`);
+    }
+    // The machine may be shared: the baseline is taken before and after, and averaged.
+    log(`pgbench TPC-B baseline again, after the engine ran…`);
+    const tpsAfter = await pgbenchTps(config.TEST_PG_ADMIN_URL);
+    log(`  tps = ${tpsAfter.toFixed(0)}`);
+    const tps = (tpsBefore + tpsAfter) / 2;
+    const ratio = ordersPerS / tps;
+    const row = (a: string, b: string) => log(`| ${a.padEnd(58)} | ${b.padStart(22)} |`);
+    log('');
+    row('measure', 'value');
+    log(`|${'-'.repeat(60)}|${'-'.repeat(24)}|`);
+    row(`pgbench TPC-B tps (8 clients, ${PGBENCH_SECONDS} s) before / after`, `${tpsBefore.toFixed(0)} / ${tpsAfter.toFixed(0)}`);
+    row('pgbench TPC-B tps — baseline (mean)', tps.toFixed(0));
+    row(`settled orders/s, saturated (${THROUGHPUT_ORDERS} orders)`, ordersPerS.toFixed(0));
+    row('ratio orders/s ÷ pgbench tps (goal ≥ 3)', ratio.toFixed(2));
+    row('CPU µs per order (engine, postgres, rabbitmq, publisher)', cpuLine.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
+    for (const l of [at200, at1000]) {
+      row(`offered ${l.rate}/s (achieved ${l.achieved.toFixed(0)}/s): p50 latency ms`, l.p50.toFixed(1));
+      row(`offered ${l.rate}/s: p99 latency ms${l.rate === 1_000 ? ' (goal ≤ 50)' : ''}`, l.p99.toFixed(1));
+      row(`offered ${l.rate}/s: max latency ms`, l.max.toFixed(1));
+    }
+    log('');
+    log(`settle orders_per_s=${ordersPerS.toFixed(0)} pgbench_tps=${tps.toFixed(0)} ratio=${ratio.toFixed(2)} p99_ms_at_1000=${at1000.p99.toFixed(1)}`);
+  } finally {
+    clearInterval(quoteTimer);
+    engine.kill('SIGTERM');
+    await engine.exited(15_000).catch(() => engine.kill('SIGKILL'));
+    await conn.close().catch(() => undefined);
+    await subscriber.quit().catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+    await Promise.all([db.drop(), vhost.drop(), testRedis.release()]);
+  }
+}
+
+await main();
+process.exit(0);

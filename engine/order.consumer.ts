@@ -1,0 +1,222 @@
+/**
+ * The engine's consumer of `orders.settle` (SPEC §5): batches of deliveries become one
+ * settlement transaction each (group commit); acks go out strictly after COMMIT.
+ *
+ * - Low load: a batch is whatever has arrived (often one message) and settles at once.
+ *   Under load the bus hands over up to `maxBatch` at a time (prefetch is twice that), so
+ *   many orders share one commit. A batch is split into `lanes` by player; the lanes settle
+ *   in parallel transactions (disjoint players, so no lock conflicts) and the next batch
+ *   starts when every lane has committed. Batches run in arrival order, a player always maps
+ *   to the same lane, and the queue has a single active consumer: one player's orders settle
+ *   in the order they came.
+ * - Poison (not JSON, wrong schema): the batch commits an `operator_alert` for it, then the
+ *   delivery is dead-lettered to `orders.dead` with the reason.
+ * - Infrastructure failure (database or Redis down): the batch is held — not requeued, so
+ *   the broker's delivery limit is not burned — and retried with exponential backoff
+ *   (100 ms doubling to 5 s, with jitter) until it commits or the engine stops, which
+ *   requeues it.
+ */
+import type { Logger } from 'pino';
+import type { Clock, Delivery, OrderBus, Subscription } from '../core/ports.js';
+import type { OrderMessage } from '../core/order-message.js';
+import { parseOrderMessage } from '../core/order-message.js';
+import type { OutboxRelay } from './outbox.relay.js';
+import type { BatchResult, PoisonItem, SettlementService } from './settlement.service.js';
+import { isTransient } from './settlement.service.js';
+
+export interface OrderConsumerOptions {
+  orderBus: OrderBus;
+  settlement: SettlementService;
+  relay: OutboxRelay;
+  clock: Clock;
+  logger: Logger;
+  /** Most deliveries per batch (`ENGINE_MAX_BATCH`). */
+  maxBatch: number;
+  /**
+   * Parallel transactions a batch is split into, by player (`ENGINE_LANES`, default 1).
+   * One player's orders always share a lane, so they settle in arrival order.
+   */
+  lanes?: number;
+  /** First retry delay after an infrastructure failure (default 100 ms). */
+  retryBaseMs?: number;
+  /** Longest retry delay (default 5,000 ms). */
+  retryMaxMs?: number;
+}
+
+/** Counters for health and benchmarks. */
+export interface ConsumerStats {
+  batches: number;
+  filled: number;
+  failed: number;
+  duplicates: number;
+  deadLettered: number;
+  lastBatchSize: number;
+  lastSettleAt: string | null;
+  /** ms from `placed_at` of the newest order of the last batch to its commit. */
+  lagMs: number | null;
+  /** Set while a batch is held after an infrastructure failure. */
+  retryingSince: string | null;
+  retries: number;
+  lastError: string | null;
+}
+
+/** The lane of a player: the first 32 bits of the user id, modulo `lanes`. */
+export function laneOf(userId: string, lanes: number): number {
+  const n = Number.parseInt(userId.slice(0, 8), 16);
+  return Number.isNaN(n) ? 0 : n % lanes;
+}
+
+/** See the module comment. */
+export class OrderConsumer {
+  readonly stats: ConsumerStats = {
+    batches: 0,
+    filled: 0,
+    failed: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    lastBatchSize: 0,
+    lastSettleAt: null,
+    lagMs: null,
+    retryingSince: null,
+    retries: 0,
+    lastError: null,
+  };
+  private subscription: Subscription | undefined;
+  private stopping = false;
+  /** Wakers of the lanes pausing between retries (stop() cuts their backoff short). */
+  private readonly wakers = new Set<() => void>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: OrderConsumerOptions) {
+    this.logger = options.logger.child({ component: 'order-consumer' });
+  }
+
+  async start(): Promise<void> {
+    this.subscription = await this.options.orderBus.consume((batch) => this.handle(batch), { maxBatch: this.options.maxBatch });
+  }
+
+  /** Stop consuming: a held batch stops retrying and is requeued; waits for the batch in progress. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const wake of this.wakers) wake();
+    await this.subscription?.close();
+  }
+
+  private async handle(batch: readonly Delivery[]): Promise<void> {
+    const orders: { delivery: Delivery; message: OrderMessage }[] = [];
+    const poison: { delivery: Delivery; item: PoisonItem }[] = [];
+    for (const delivery of batch) {
+      const parsed = parseOrderMessage(delivery.data);
+      if (parsed.ok) orders.push({ delivery, message: parsed.value });
+      else {
+        const body = typeof delivery.data === 'string' ? delivery.data : JSON.stringify(delivery.data) ?? String(delivery.data);
+        poison.push({ delivery, item: { reason: parsed.error.message, body, deliveryCount: delivery.deliveryCount } });
+      }
+    }
+
+    // Lanes: a player's orders always go to the same lane (by user id), lanes settle in
+    // parallel transactions on their own connections and never touch the same player's rows.
+    const lanes = Math.max(1, this.options.lanes ?? 1);
+    const work = Array.from({ length: lanes }, () => ({ orders: [] as typeof orders, poison: [] as typeof poison }));
+    for (const o of orders) work[laneOf(o.message.user_id, lanes)]?.orders.push(o);
+    work[0]?.poison.push(...poison);
+    const started = performance.now();
+    await Promise.all(work.filter((l) => l.orders.length + l.poison.length > 0).map((l) => this.settleLane(l.orders, l.poison)));
+
+    const s = this.stats;
+    const now = this.options.clock.now();
+    this.logger.debug({ size: batch.length, poison: poison.length, ms: Math.round(performance.now() - started) }, 'batch settled');
+    s.batches += 1;
+    s.lastBatchSize = batch.length;
+    s.lastSettleAt = now.toISOString();
+    const newest = orders.at(-1)?.message.placed_at;
+    s.lagMs = newest === undefined ? s.lagMs : Math.max(0, now.getTime() - Date.parse(newest));
+  }
+
+  /** Settle one lane's share of a batch, then acknowledge, dead-letter and relay. */
+  private async settleLane(
+    orders: readonly { delivery: Delivery; message: OrderMessage }[],
+    poison: readonly { delivery: Delivery; item: PoisonItem }[],
+  ): Promise<void> {
+    const result = await this.settleWithRetry(
+      orders.map((o) => o.message),
+      poison.map((p) => p.item),
+    );
+    if (result === null) {
+      await Promise.all([...orders.map((o) => o.delivery.requeue()), ...poison.map((p) => p.delivery.requeue())]);
+      return;
+    }
+    // Committed: acknowledge, dead-letter poison, relay events.
+    const s = this.stats;
+    const acks: Promise<void>[] = [];
+    result.outcomes.forEach((outcome, i) => {
+      const delivery = orders[i]?.delivery;
+      if (!delivery) return;
+      switch (outcome.kind) {
+        case 'filled':
+          s.filled += 1;
+          acks.push(delivery.ack());
+          break;
+        case 'failed':
+          s.failed += 1;
+          acks.push(delivery.ack());
+          break;
+        case 'duplicate':
+          s.duplicates += 1;
+          acks.push(delivery.ack());
+          break;
+        case 'dead':
+          s.deadLettered += 1;
+          acks.push(delivery.deadLetter(outcome.reason));
+          break;
+      }
+    });
+    for (const p of poison) {
+      s.deadLettered += 1;
+      this.logger.warn({ reason: p.item.reason }, 'poison order message dead-lettered');
+      acks.push(p.delivery.deadLetter(p.item.reason));
+    }
+    this.options.relay.push(result.events);
+    const settled = await Promise.allSettled(acks);
+    for (const r of settled) if (r.status === 'rejected') this.logger.warn({ err: r.reason }, 'ack after commit failed; the broker will redeliver (idempotent)');
+  }
+
+  /** Settle, holding the batch through infrastructure failures. Null when stopped first. */
+  private async settleWithRetry(messages: readonly OrderMessage[], poison: readonly PoisonItem[]): Promise<BatchResult | null> {
+    const base = this.options.retryBaseMs ?? 100;
+    const cap = this.options.retryMaxMs ?? 5_000;
+    for (let attempt = 0; ; attempt += 1) {
+      if (this.stopping) return null;
+      try {
+        const result = await this.options.settlement.settleBatch(messages, poison);
+        if (this.stats.retryingSince !== null) this.logger.info({ attempts: attempt + 1 }, 'settlement recovered');
+        this.stats.retryingSince = null;
+        return result;
+      } catch (error) {
+        this.stats.lastError = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
+        if (!isTransient(error)) {
+          // A bug outside the per-order fallback: hold the batch too (visible in health) rather than lose it.
+          this.logger.error({ err: error }, 'unexpected settlement error; holding the batch and retrying');
+        } else if (attempt === 0) {
+          this.logger.warn({ err: error }, 'settlement unavailable; holding the batch and retrying with backoff');
+        }
+        this.stats.retryingSince ??= new Date().toISOString();
+        this.stats.retries += 1;
+        const delay = Math.min(cap, base * 2 ** Math.min(attempt, 16));
+        await this.pause(delay / 2 + Math.random() * (delay / 2));
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+}

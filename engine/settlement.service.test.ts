@@ -1,0 +1,325 @@
+/**
+ * SettlementService against the real PostgreSQL (fresh migrated database) and Redis (own db
+ * index): the books stay balanced for random trading, every reject code, idempotency, the
+ * per-order fallback, player registration.
+ */
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { MarketCalendar } from '../core/calendar.js';
+import { ErrorCode } from '../core/errors.js';
+import { Decimal, feeFor, fromDb } from '../core/money.js';
+import type { OrderMessage } from '../core/order-message.js';
+import { RedisQuoteCache } from '../platform/redis.js';
+import { createLogger } from '../platform/logger.js';
+import { loadMarketCalendar } from '../platform/db/calendar.repository.js';
+import { openDatabase } from '../platform/db/sequelize.js';
+import { seed } from '../db/seeds/index.js';
+import { createTestDatabase } from '../test/support/database.js';
+import type { TestDatabase } from '../test/support/database.js';
+import { createTestRedis } from '../test/support/redis.js';
+import type { TestRedis } from '../test/support/redis.js';
+import { auditBooks, makePlayers, orderMessage, writeFx, writeQuote } from './settle.fixtures.js';
+import { SettlementService } from './settlement.service.js';
+import type { SettlementParams } from './settlement.service.js';
+
+const START = '100000000';
+const params: SettlementParams = {
+  startingCashKrw: new Decimal(START),
+  feeRate: new Decimal('0.001'),
+  whaleThresholdKrw: new Decimal('10000000'),
+  priceStaleMs: 5_000,
+  fxStaleMs: 60_000,
+};
+const BTC = 'CRYPTO-COIN-BTC';
+const ETH = 'CRYPTO-COIN-ETH';
+const AAPL = 'US-STOCK-AAPL';
+const SAMSUNG = 'KRX-STOCK-005930';
+
+let db: TestDatabase;
+let testRedis: TestRedis;
+let redis: Redis;
+let pool: pg.Pool;
+let calendar: MarketCalendar;
+let now = new Date();
+let service: SettlementService;
+
+beforeAll(async () => {
+  [db, testRedis] = await Promise.all([createTestDatabase('settle'), createTestRedis()]);
+  const database = openDatabase({ url: db.url, poolMax: 2 });
+  await seed(database.sequelize);
+  calendar = await loadMarketCalendar(database.sequelize);
+  await database.close();
+  redis = new Redis(testRedis.url);
+  pool = new pg.Pool({ connectionString: db.url, max: 3 });
+  service = new SettlementService({
+    pool,
+    quotes: new RedisQuoteCache(redis),
+    calendar,
+    clock: { now: () => now },
+    params,
+    logger: createLogger('silent'),
+  });
+});
+
+afterAll(async () => {
+  await pool.end();
+  await redis.quit();
+  await Promise.all([db.drop(), testRedis.release()]);
+});
+
+beforeEach(() => {
+  now = new Date();
+});
+
+const row = async (orderId: string) =>
+  (await pool.query<Record<string, string | null>>('SELECT * FROM orders WHERE id = $1', [orderId])).rows[0];
+
+describe('GIVEN players trading crypto at random prices in random batches', () => {
+  it('THEN the ledger sums to zero per asset, no wallet goes negative, and every wallet equals the recomputation from fills', async () => {
+    const op = fc.record({
+      player: fc.nat(3),
+      ticker: fc.constantFrom(BTC, ETH),
+      side: fc.constantFrom('BUY' as const, 'BUY' as const, 'SELL' as const),
+      size: fc.oneof(
+        fc.integer({ min: 1, max: 300_000_000 }).map((n) => ({ quantity: new Decimal(n).shiftedBy(-8).toFixed() })),
+        fc.integer({ min: 1, max: 60_000_000 }).map((n) => ({ notional_krw: String(n) })),
+        fc.constant({ quantity: 'all' }),
+      ),
+      price: fc.integer({ min: 1, max: 2_000_000_000 }).map((n) => new Decimal(n).shiftedBy(-2).toFixed()),
+    });
+    const kinds = { filled: 0, failed: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40 }), fc.integer({ min: 1, max: 12 }), async (ops, chunk) => {
+        const players = makePlayers(4, 'prop');
+        const messages: { m: OrderMessage; price: string }[] = ops.flatMap((o) => {
+          const player = players[o.player];
+          return player ? [{ m: orderMessage(player, o.ticker, o.side, o.size), price: o.price }] : [];
+        });
+        for (let i = 0; i < messages.length; i += chunk) {
+          const part = messages.slice(i, i + chunk);
+          // One price per ticker per batch (the price a batch reads once from Redis).
+          for (const p of part) await writeQuote(redis, p.m.ticker_id, p.price, { ts: now });
+          const result = await service.settleBatch(part.map((p) => p.m));
+          for (const o of result.outcomes) {
+            if (o.kind !== 'filled' && o.kind !== 'failed') throw new Error(`unexpected outcome ${o.kind}`);
+            kinds[o.kind] += 1;
+          }
+        }
+        const client = await pool.connect();
+        try {
+          expect(await auditBooks(client, START)).toEqual([]);
+          // Each fill: fee = ceil8(notional × rate), notional > 0.
+          const fills = await client.query<{ filled_notional_krw: string; fee: string }>(
+            "SELECT filled_notional_krw, fee FROM orders WHERE status = 'FILLED' AND user_id = ANY($1::uuid[])",
+            [players.map((p) => p.userId)],
+          );
+          for (const f of fills.rows) expect(fromDb(f.fee).isEqualTo(feeFor(fromDb(f.filled_notional_krw), params.feeRate))).toBe(true);
+        } finally {
+          client.release();
+        }
+      }),
+      { numRuns: 25 },
+    );
+    // The generator must exercise both paths, not only rejections.
+    expect(kinds.filled).toBeGreaterThan(60);
+    expect(kinds.failed).toBeGreaterThan(10);
+  });
+});
+
+describe('GIVEN a new Discord player buying BTC by KRW amount', () => {
+  it('THEN the player is registered with the starting cash, the fill costs at most the amount, and events are written', async () => {
+    const [p] = makePlayers(1, 'new');
+    if (!p) throw new Error('no player');
+    await writeQuote(redis, BTC, '150000000', { ts: now });
+    const m = orderMessage(p, BTC, 'BUY', { notional_krw: '20000000' });
+    const r = await service.settleBatch([m]);
+    expect(r.outcomes).toEqual([{ kind: 'filled', orderId: m.order_id }]);
+    const o = await row(m.order_id);
+    expect(o?.status).toBe('FILLED');
+    const cost = fromDb(o?.filled_notional_krw ?? '0').plus(fromDb(o?.fee ?? '0'));
+    expect(cost.isLessThanOrEqualTo('20000000')).toBe(true);
+    expect(cost.isGreaterThan('19999000')).toBe(true);
+    const wallet = await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [p.userId]);
+    expect(fromDb(wallet.rows[0]?.balance_krw ?? '0').isEqualTo(new Decimal(START).minus(cost))).toBe(true);
+    const user = await pool.query<{ discord_user_id: string; nickname: string }>('SELECT discord_user_id, nickname FROM users WHERE id = $1', [p.userId]);
+    expect(user.rows[0]).toEqual({ discord_user_id: p.discordUserId, nickname: p.nickname });
+    const mint = await pool.query("SELECT amount FROM ledger_entries WHERE user_id = $1 AND kind = 'STARTING_CASH'", [p.userId]);
+    expect(mint.rows).toEqual([{ amount: '100000000.00000000' }]);
+    // 20,000,000 KRW ≥ the whale threshold: order_filled and whale_trade with the nickname.
+    expect(r.events.map((e) => e.type)).toEqual(['order_filled', 'whale_trade']);
+    expect(r.events[0]?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.events[1]?.data).toMatchObject({ nickname: p.nickname, side: 'BUY', ticker_id: BTC });
+    const outbox = await pool.query('SELECT type, channel, routing_key FROM outbox_events WHERE payload->>\'id\' = ANY($1::text[]) ORDER BY seq', [r.events.map((e) => e.id)]);
+    expect(outbox.rows).toEqual([
+      { type: 'order_filled', channel: 'trade_events', routing_key: 'trade_events.order_filled' },
+      { type: 'whale_trade', channel: 'trade_events', routing_key: 'trade_events.whale_trade' },
+    ]);
+  });
+});
+
+describe('GIVEN the same order delivered three times (once in one batch twice, once later)', () => {
+  it('THEN there is one order, one fill and one event', async () => {
+    const [p] = makePlayers(1, 'dup');
+    if (!p) throw new Error('no player');
+    await writeQuote(redis, ETH, '5000000', { ts: now });
+    const m = orderMessage(p, ETH, 'BUY', { quantity: '1' });
+    const first = await service.settleBatch([m, { ...m }]);
+    expect(first.outcomes.map((o) => o.kind)).toEqual(['filled', 'duplicate']);
+    const again = await service.settleBatch([{ ...m }]);
+    expect(again.outcomes.map((o) => o.kind)).toEqual(['duplicate']);
+    expect(again.events).toEqual([]);
+    expect((await pool.query('SELECT count(*)::int AS n FROM orders WHERE id = $1', [m.order_id])).rows[0]).toEqual({ n: 1 });
+    expect((await pool.query("SELECT count(*)::int AS n FROM ledger_entries WHERE order_id = $1 AND kind = 'TRADE' AND user_id IS NOT NULL AND asset = 'KRW'", [m.order_id])).rows[0]).toEqual({ n: 1 });
+    expect((await pool.query("SELECT count(*)::int AS n FROM outbox_events WHERE payload->'data'->>'order_id' = $1", [m.order_id])).rows[0]).toEqual({ n: 1 });
+  });
+});
+
+describe('GIVEN orders that must be refused', () => {
+  it('THEN each is FAILED with its reason code, changes no balance and emits order_failed', async () => {
+    const [p, q] = makePlayers(2, 'rej');
+    if (!p || !q) throw new Error('no player');
+    // Register p with one small BTC holding.
+    await writeQuote(redis, BTC, '100000000', { ts: now });
+    const seedBuy = orderMessage(p, BTC, 'BUY', { quantity: '0.01' });
+    expect((await service.settleBatch([seedBuy])).outcomes[0]?.kind).toBe('filled');
+    const before = await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [p.userId]);
+
+    // A Sunday: KRX closed. US open time for the FX cases is tested below.
+    const cases: [OrderMessage, ErrorCode][] = [
+      [orderMessage(p, BTC, 'BUY', { quantity: '2' }), ErrorCode.INSUFFICIENT_FUNDS],
+      [orderMessage(p, BTC, 'SELL', { quantity: '0.02' }), ErrorCode.INSUFFICIENT_SHARES],
+      [orderMessage(p, ETH, 'SELL', { quantity: 'all' }), ErrorCode.INSUFFICIENT_SHARES],
+      [orderMessage(p, 'CRYPTO-COIN-NOPE', 'BUY', { quantity: '1' }), ErrorCode.UNKNOWN_TICKER],
+      [orderMessage(p, 'not a ticker', 'BUY', { quantity: '1' }), ErrorCode.UNKNOWN_TICKER],
+      [orderMessage(p, BTC, 'BUY', { quantity: '-1' }), ErrorCode.INVALID_QUANTITY],
+      [orderMessage(p, BTC, 'BUY', { quantity: '0.000000001' }), ErrorCode.INVALID_QUANTITY],
+      [orderMessage(p, BTC, 'BUY', { notional_krw: '0.5' }), ErrorCode.INVALID_QUANTITY],
+      [orderMessage(p, BTC, 'BUY', { quantity: 'all' }), ErrorCode.INVALID_QUANTITY],
+      [orderMessage(p, 'CRYPTO-COIN-XRP', 'BUY', { quantity: '1' }), ErrorCode.STALE_PRICE],
+      [orderMessage(p, BTC, 'BUY', { quantity: '0.001' }, { type: 'LIMIT' }), ErrorCode.UNSUPPORTED_ORDER_TYPE],
+    ];
+    const r = await service.settleBatch(cases.map(([m]) => m));
+    expect(r.outcomes).toEqual(cases.map(([m, code]) => ({ kind: 'failed', orderId: m.order_id, reason: code })));
+    for (const [m, code] of cases) expect(await row(m.order_id)).toMatchObject({ status: 'FAILED', fail_reason: code });
+    expect(r.events.every((e) => e.type === 'order_failed')).toBe(true);
+    expect(r.events.map((e) => e.data.reason)).toEqual(cases.map(([, code]) => code));
+    const after = await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [p.userId]);
+    expect(after.rows).toEqual(before.rows);
+
+    // A stale quote (6 s old) → STALE_PRICE.
+    await writeQuote(redis, ETH, '5000000', { ts: new Date(now.getTime() - 6_000) });
+    const stale = orderMessage(p, ETH, 'BUY', { quantity: '1' });
+    expect((await service.settleBatch([stale])).outcomes[0]).toMatchObject({ reason: ErrorCode.STALE_PRICE });
+
+    // Suspended account.
+    await pool.query('UPDATE users SET is_suspended = true WHERE id = $1', [p.userId]);
+    const suspended = orderMessage(p, BTC, 'BUY', { quantity: '0.001' });
+    expect((await service.settleBatch([suspended])).outcomes[0]).toMatchObject({ reason: ErrorCode.ACCOUNT_SUSPENDED });
+    await pool.query('UPDATE users SET is_suspended = false WHERE id = $1', [p.userId]);
+
+    // Unknown user id and no player to register: no order row (it could reference nobody), an order_failed event.
+    const ghost = orderMessage(q, BTC, 'BUY', { quantity: '0.001' }, { withPlayer: false });
+    const g = await service.settleBatch([ghost]);
+    expect(g.outcomes[0]).toMatchObject({ kind: 'failed', reason: ErrorCode.UNKNOWN_USER });
+    expect(g.events[0]?.data).toMatchObject({ reason: ErrorCode.UNKNOWN_USER, user_id: q.userId });
+    expect(await row(ghost.order_id)).toBeUndefined();
+  });
+
+  it('THEN MARKET_CLOSED on a weekend for KRX, STALE_FX for US without a fresh rate, and USD fills at the applied rate', async () => {
+    const [p] = makePlayers(1, 'usd');
+    if (!p) throw new Error('no player');
+    now = new Date('2026-11-22T03:00:00Z'); // Sunday in Seoul and New York
+    await writeQuote(redis, SAMSUNG, '70000', { ts: now });
+    const krx = orderMessage(p, SAMSUNG, 'BUY', { quantity: '1' });
+    expect((await service.settleBatch([krx])).outcomes[0]).toMatchObject({ reason: ErrorCode.MARKET_CLOSED });
+
+    now = new Date('2026-11-25T15:00:00Z'); // Wednesday 10:00 in New York
+    await writeQuote(redis, AAPL, '200.5', { ts: now });
+    await writeFx(redis, '1400.25', new Date(now.getTime() - 120_000));
+    const noFx = orderMessage(p, AAPL, 'BUY', { quantity: '2' });
+    expect((await service.settleBatch([noFx])).outcomes[0]).toMatchObject({ reason: ErrorCode.STALE_FX });
+
+    await writeFx(redis, '1400.25', now);
+    const buy = orderMessage(p, AAPL, 'BUY', { quantity: '2' });
+    expect((await service.settleBatch([buy])).outcomes[0]?.kind).toBe('filled');
+    expect(await row(buy.order_id)).toMatchObject({
+      status: 'FILLED',
+      price: '200.50000000',
+      applied_exchange_rate: '1400.25000000',
+      filled_notional_krw: '561500.25000000', // 2 × 200.5 × 1400.25
+      fee: '561.50025000',
+    });
+    const pos = await pool.query('SELECT quantity, average_price, currency FROM portfolios WHERE user_id = $1 AND ticker_id = $2', [p.userId, AAPL]);
+    expect(pos.rows).toEqual([{ quantity: '2.00000000', average_price: '200.50000000', currency: 'USD' }]);
+  });
+});
+
+describe('GIVEN a batch in which one order trips a database constraint', () => {
+  it('THEN the others settle in the same transaction and that one is recorded FAILED (INTERNAL)', async () => {
+    const [p, q] = makePlayers(2, 'bad');
+    if (!p || !q) throw new Error('no player');
+    const poisonId = randomUUID();
+    await pool.query(`
+      CREATE OR REPLACE FUNCTION test_reject_order() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.id = '${poisonId}' AND NEW.status = 'FILLED' THEN
+          RAISE EXCEPTION 'test: this order may not fill' USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+      END $$;
+      DROP TRIGGER IF EXISTS test_reject_order ON orders;
+      CREATE TRIGGER test_reject_order BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION test_reject_order();`);
+    try {
+      await writeQuote(redis, BTC, '100000000', { ts: now });
+      const good1 = orderMessage(p, BTC, 'BUY', { quantity: '0.1' });
+      const bad = orderMessage(q, BTC, 'BUY', { quantity: '0.1' }, { order_id: poisonId });
+      const good2 = orderMessage(p, BTC, 'SELL', { quantity: '0.05' });
+      const r = await service.settleBatch([good1, bad, good2]);
+      expect(r.outcomes).toEqual([
+        { kind: 'filled', orderId: good1.order_id },
+        { kind: 'failed', orderId: bad.order_id, reason: ErrorCode.INTERNAL },
+        { kind: 'filled', orderId: good2.order_id },
+      ]);
+      expect(await row(bad.order_id)).toMatchObject({ status: 'FAILED', fail_reason: 'INTERNAL' });
+      const client = await pool.connect();
+      try {
+        expect(await auditBooks(client, START)).toEqual([]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.query('DROP TRIGGER IF EXISTS test_reject_order ON orders');
+    }
+  });
+});
+
+describe('GIVEN users registered by another path', () => {
+  it('THEN an API user without a wallet gets one with the starting cash on the first order', async () => {
+    const id = randomUUID();
+    await pool.query("INSERT INTO users (id, username) VALUES ($1, $2)", [id, `api-${id.slice(0, 8)}`]);
+    await writeQuote(redis, ETH, '5000000', { ts: now });
+    const [shape] = makePlayers(1, 'api');
+    if (!shape) throw new Error('no player');
+    const m = orderMessage({ ...shape, userId: id }, ETH, 'BUY', { quantity: '1' }, { withPlayer: false });
+    expect((await service.settleBatch([m])).outcomes[0]?.kind).toBe('filled');
+    const w = await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [id]);
+    expect(w.rows[0]?.balance_krw).toBe('94995000.00000000'); // 100,000,000 − 5,000,000 − 5,000 fee
+  });
+
+  it('THEN a Discord player linked under another id (OAuth) trades under that id; no second user is created', async () => {
+    const [p] = makePlayers(1, 'linked');
+    if (!p) throw new Error('no player');
+    const existing = randomUUID();
+    await pool.query('INSERT INTO users (id, discord_user_id, username, nickname) VALUES ($1, $2, $3, $4)', [existing, p.discordUserId, `oauth-${p.username}`, 'OAuth개미']);
+    await writeQuote(redis, ETH, '5000000', { ts: now });
+    const m = orderMessage(p, ETH, 'BUY', { quantity: '2' }); // user_id = playerIdOf(discord id) ≠ existing
+    const r = await service.settleBatch([m]);
+    expect(r.outcomes[0]?.kind).toBe('filled');
+    expect(await row(m.order_id)).toMatchObject({ user_id: existing, status: 'FILLED' });
+    expect((await pool.query('SELECT count(*)::int AS n FROM users WHERE id = $1', [p.userId])).rows[0]).toEqual({ n: 0 });
+    expect(r.events[0]?.data).toMatchObject({ user_id: existing });
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * The transactional outbox (`outbox_events`): events are inserted in the transaction that
+ * makes the state change they announce, and relayed after commit (SPEC §5). The row id is
+ * the event id, so inserting an event twice keeps one row.
+ */
+import type { DomainEvent, EventType } from '../../core/events.js';
+import { channelOf, routingKeyOf } from '../../core/events.js';
+import type { SqlClient } from './settlement.repository.js';
+
+/**
+ * Insert events (in array order, which is their `seq` order); an id already present is
+ * skipped. Returns the events actually inserted — the ones this transaction must relay.
+ */
+export async function insertOutboxEvents(client: SqlClient, events: readonly DomainEvent[]): Promise<DomainEvent[]> {
+  if (events.length === 0) return [];
+  const result = await client.query<{ id: string }>({
+    name: 'outbox_insert',
+    text: `INSERT INTO outbox_events (id, type, channel, routing_key, payload)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+           ON CONFLICT (id) DO NOTHING RETURNING id`,
+    values: [
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => channelOf(e.type)),
+      events.map((e) => routingKeyOf(e.type)),
+      events.map((e) => JSON.stringify(e)),
+    ],
+  });
+  const inserted = new Set(result.rows.map((r) => r.id));
+  return events.filter((e) => inserted.has(e.id));
+}
+
+/** Mark events relayed. */
+export async function markOutboxPublished(client: SqlClient, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await client.query({
+    name: 'outbox_mark_published',
+    text: 'UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL',
+    values: [ids],
+  });
+}
+
+/** Count a failed relay attempt. */
+export async function markOutboxAttempt(client: SqlClient, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await client.query({
+    name: 'outbox_mark_attempt',
+    text: 'UPDATE outbox_events SET attempts = attempts + 1 WHERE id = ANY($1::uuid[])',
+    values: [ids],
+  });
+}
+
+/**
+ * Unpublished events older than `minAgeMs` (left behind by a crash between commit and relay,
+ * or by a failed relay), oldest first.
+ */
+export async function unpublishedOutboxEvents(client: SqlClient, minAgeMs: number, limit: number): Promise<DomainEvent[]> {
+  const result = await client.query<{ payload: DomainEvent<EventType> }>({
+    name: 'outbox_unpublished',
+    text: `SELECT payload FROM outbox_events
+            WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $1::double precision / 1000)
+            ORDER BY seq LIMIT $2`,
+    values: [minAgeMs, limit],
+  });
+  return result.rows.map((r) => r.payload);
+}
+
+/** Unpublished events (for health). */
+export async function outboxBacklog(client: SqlClient): Promise<number> {
+  const result = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox_events WHERE published_at IS NULL');
+  return Number.parseInt(result.rows[0]?.n ?? '0', 10);
+}

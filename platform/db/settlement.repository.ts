@@ -1,0 +1,309 @@
+/**
+ * SQL of the settlement engine's hot path, on a raw `pg` client inside the caller's
+ * transaction. Statements are set-based (arrays bound with `unnest`) and named, so
+ * PostgreSQL parses and plans them once per connection. A batch costs two round trips besides
+ * BEGIN/COMMIT: {@link lockBatchState} (every read, wallets locked) and {@link writeBatch}
+ * (every write, data-modifying CTEs) — round trips, not rows, dominate on a busy machine.
+ * Registering new players ({@link insertUsers}, {@link insertWallets}) adds a few.
+ *
+ * Amounts cross this boundary as `NUMERIC(20,8)` strings (`toDbString`), never JS numbers.
+ * Locking: a player's wallet row (`ORDER BY user_id … FOR UPDATE`) guards all of the player's
+ * rows (wallet, positions); every writer takes it first, in user id order, so concurrent
+ * writers cannot deadlock and one player's rows change in one transaction at a time.
+ */
+import type { PoolClient, QueryResultRow } from 'pg';
+
+/** The part of a `pg` client this repository uses (a `PoolClient` or a `Client`). */
+export type SqlClient = Pick<PoolClient, 'query'>;
+
+async function run<R extends QueryResultRow>(client: SqlClient, name: string, text: string, values: unknown[]): Promise<R[]> {
+  const result = await client.query<R>({ name, text, values });
+  return result.rows;
+}
+
+export interface UserRow {
+  id: string;
+  discord_user_id: string | null;
+  username: string;
+  nickname: string | null;
+  is_suspended: boolean;
+  has_wallet: boolean;
+}
+
+/** Users by id, with whether they have a wallet. */
+export function loadUsers(client: SqlClient, ids: readonly string[]): Promise<UserRow[]> {
+  return run<UserRow>(
+    client,
+    'settle_load_users',
+    `SELECT u.id, u.discord_user_id, u.username, u.nickname, u.is_suspended, (w.user_id IS NOT NULL) AS has_wallet
+       FROM users u LEFT JOIN wallets w ON w.user_id = u.id
+      WHERE u.id = ANY($1::uuid[])`,
+    [ids],
+  );
+}
+
+/** Users by Discord user id (players registered by another path, e.g. OAuth). */
+export function loadUsersByDiscordId(client: SqlClient, discordIds: readonly string[]): Promise<UserRow[]> {
+  return run<UserRow>(
+    client,
+    'settle_load_users_by_discord',
+    `SELECT u.id, u.discord_user_id, u.username, u.nickname, u.is_suspended, (w.user_id IS NOT NULL) AS has_wallet
+       FROM users u LEFT JOIN wallets w ON w.user_id = u.id
+      WHERE u.discord_user_id = ANY($1::text[])`,
+    [discordIds],
+  );
+}
+
+/** Which of `lowerNames` (lower-cased usernames) are taken. */
+export async function takenUsernames(client: SqlClient, lowerNames: readonly string[]): Promise<Set<string>> {
+  const rows = await run<{ name: string }>(
+    client,
+    'settle_taken_usernames',
+    'SELECT lower(username) AS name FROM users WHERE lower(username) = ANY($1::text[])',
+    [lowerNames],
+  );
+  return new Set(rows.map((r) => r.name));
+}
+
+export interface NewUser {
+  id: string;
+  discordUserId: string;
+  username: string;
+  nickname: string | null;
+}
+
+/** Insert players; returns the ids actually inserted (a conflicting row is skipped). */
+export async function insertUsers(client: SqlClient, users: readonly NewUser[]): Promise<Set<string>> {
+  if (users.length === 0) return new Set();
+  const rows = await run<{ id: string }>(
+    client,
+    'settle_insert_users',
+    `INSERT INTO users (id, discord_user_id, username, nickname)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [users.map((u) => u.id), users.map((u) => u.discordUserId), users.map((u) => u.username), users.map((u) => u.nickname)],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Create wallets with an opening balance (KRW, 8-dp string); returns the users that got one. */
+export async function insertWallets(client: SqlClient, wallets: readonly { userId: string; balanceKrw: string }[]): Promise<Set<string>> {
+  if (wallets.length === 0) return new Set();
+  const rows = await run<{ user_id: string }>(
+    client,
+    'settle_insert_wallets',
+    `INSERT INTO wallets (user_id, balance_krw)
+     SELECT * FROM unnest($1::uuid[], $2::numeric[])
+     ON CONFLICT (user_id) DO NOTHING RETURNING user_id`,
+    [wallets.map((w) => w.userId), wallets.map((w) => w.balanceKrw)],
+  );
+  return new Set(rows.map((r) => r.user_id));
+}
+
+export interface InstrumentRow {
+  id: string;
+  market: 'KRX' | 'US' | 'CRYPTO' | 'HUMAN';
+  currency: 'KRW' | 'USD' | 'KRW-COIN';
+  active: boolean;
+}
+
+export interface PositionRow {
+  user_id: string;
+  ticker_id: string;
+  quantity: string;
+  reserved_quantity: string;
+  average_price: string;
+  average_cost_krw: string;
+  realized_pnl_krw: string;
+  currency: 'KRW' | 'USD' | 'KRW-COIN';
+}
+
+/** One `orders` row as settlement writes it (terminal: FILLED or FAILED). Amounts are 8-dp strings or null. */
+export interface OrderRow {
+  id: string;
+  userId: string;
+  tickerId: string;
+  side: 'BUY' | 'SELL';
+  type: string;
+  status: 'FILLED' | 'FAILED';
+  quantity: string | null;
+  notionalKrw: string | null;
+  limitPrice: string | null;
+  stopPrice: string | null;
+  trail: string | null;
+  price: string | null;
+  filledQuantity: string | null;
+  filledNotionalKrw: string | null;
+  fee: string | null;
+  realizedPnl: string | null;
+  appliedExchangeRate: string | null;
+  failReason: string | null;
+  source: string;
+  placedAt: string;
+  filledAt: string | null;
+}
+
+/** A position's state after settlement (8-dp strings). */
+export interface PositionWrite {
+  userId: string;
+  tickerId: string;
+  quantity: string;
+  averagePrice: string;
+  averageCostKrw: string;
+  realizedPnlKrw: string;
+  currency: string;
+}
+
+/** One `ledger_entries` row (amount an 8-dp string, non-zero). */
+export interface LedgerWrite {
+  txnId: string;
+  account: string;
+  userId: string | null;
+  asset: string;
+  amount: string;
+  kind: string;
+  orderId: string | null;
+}
+
+/** A player's locked wallet with the user fields settlement needs (amounts as 8-dp strings). */
+export interface LockedAccountRow {
+  user_id: string;
+  balance_krw: string;
+  reserved_krw: string;
+  is_suspended: boolean;
+  username: string;
+  nickname: string | null;
+}
+
+/** Everything a batch reads, in one round trip. */
+export interface BatchState {
+  accounts: LockedAccountRow[];
+  existingOrderIds: string[];
+  instruments: InstrumentRow[];
+  positions: PositionRow[];
+}
+
+/**
+ * One statement: lock the wallets of `userIds` (user id order) with their users' flags and
+ * names, and read which `orderIds` exist, the catalogue rows of `tickerIds` and the positions
+ * of the `(posUserIds[i], posTickerIds[i])` pairs. Amounts come back as text (never JSON
+ * numbers). Positions are not row-locked: every writer of a player's positions locks the
+ * player's wallet first.
+ *
+ * An order committed by a concurrent settler while this statement waited for a wallet lock
+ * may be missed (one snapshot per statement); `insertOrders` then inserts fewer rows than
+ * expected and the caller retries the batch.
+ */
+export async function lockBatchState(
+  client: SqlClient,
+  keys: { userIds: readonly string[]; orderIds: readonly string[]; tickerIds: readonly string[]; posUserIds: readonly string[]; posTickerIds: readonly string[] },
+): Promise<BatchState> {
+  const rows = await run<{ accounts: LockedAccountRow[]; existing: string[]; instruments: InstrumentRow[]; positions: PositionRow[] }>(
+    client,
+    'settle_lock_batch_state',
+    `WITH a AS (
+       SELECT w.user_id, w.balance_krw::text AS balance_krw, w.reserved_krw::text AS reserved_krw,
+              u.is_suspended, u.username, u.nickname
+         FROM wallets w JOIN users u ON u.id = w.user_id
+        WHERE w.user_id = ANY($1::uuid[]) ORDER BY w.user_id FOR UPDATE OF w
+     )
+     SELECT (SELECT coalesce(json_agg(a), '[]'::json) FROM a) AS accounts,
+            (SELECT coalesce(json_agg(o.id), '[]'::json) FROM orders o WHERE o.id = ANY($2::uuid[])) AS existing,
+            (SELECT coalesce(json_agg(t), '[]'::json) FROM (SELECT id, market, currency, active FROM tickers WHERE id = ANY($3::text[])) t) AS instruments,
+            (SELECT coalesce(json_agg(p), '[]'::json) FROM (
+               SELECT p.user_id, p.ticker_id, p.quantity::text AS quantity, p.reserved_quantity::text AS reserved_quantity,
+                      p.average_price::text AS average_price, p.average_cost_krw::text AS average_cost_krw,
+                      p.realized_pnl_krw::text AS realized_pnl_krw, p.currency
+                 FROM portfolios p JOIN unnest($4::uuid[], $5::text[]) AS k(user_id, ticker_id)
+                   ON p.user_id = k.user_id AND p.ticker_id = k.ticker_id) p) AS positions`,
+    [keys.userIds, keys.orderIds, keys.tickerIds, keys.posUserIds, keys.posTickerIds],
+  );
+  const r = rows[0];
+  return { accounts: r?.accounts ?? [], existingOrderIds: r?.existing ?? [], instruments: r?.instruments ?? [], positions: r?.positions ?? [] };
+}
+
+/** The writes of one batch. */
+export interface BatchWrites {
+  orders: readonly OrderRow[];
+  ledger: readonly LedgerWrite[];
+  positionUpdates: readonly PositionWrite[];
+  positionInserts: readonly PositionWrite[];
+  wallets: readonly { userId: string; balanceKrw: string }[];
+  /** `payload`: the DomainEvent object, stored as jsonb. */
+  outbox: readonly { id: string; type: string; channel: string; routingKey: string; payload: object }[];
+}
+
+/**
+ * Every write of a batch in ONE statement (data-modifying CTEs): orders
+ * (`ON CONFLICT (id) DO NOTHING`), ledger rows, positions (update in place, insert new),
+ * wallet balances, outbox events (`ON CONFLICT (id) DO NOTHING`). Each row set travels as one
+ * JSON parameter (`json_to_recordset`): one `JSON.stringify` in the engine and one native
+ * parse in PostgreSQL instead of escaping thousands of array elements. Amounts are decimal
+ * strings inside the JSON, never JSON numbers.
+ * @returns how many orders were inserted and the ids of the outbox events inserted.
+ */
+export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ ordersInserted: number; outboxInserted: string[] }> {
+  const orders = b.orders.map((o) => ({
+    id: o.id, user_id: o.userId, ticker_id: o.tickerId, side: o.side, type: o.type, status: o.status, quantity: o.quantity,
+    notional_krw: o.notionalKrw, limit_price: o.limitPrice, stop_price: o.stopPrice, trail: o.trail, price: o.price,
+    filled_quantity: o.filledQuantity, filled_notional_krw: o.filledNotionalKrw, fee: o.fee, realized_pnl: o.realizedPnl,
+    applied_exchange_rate: o.appliedExchangeRate, fail_reason: o.failReason, source: o.source, placed_at: o.placedAt, filled_at: o.filledAt,
+  }));
+  const ledger = b.ledger.map((l) => ({
+    txn_id: l.txnId, account: l.account, user_id: l.userId, asset: l.asset, amount: l.amount, kind: l.kind, order_id: l.orderId,
+  }));
+  const position = (p: PositionWrite) => ({
+    user_id: p.userId, ticker_id: p.tickerId, quantity: p.quantity, average_price: p.averagePrice,
+    average_cost_krw: p.averageCostKrw, realized_pnl_krw: p.realizedPnlKrw, currency: p.currency,
+  });
+  const rows = await run<{ orders_inserted: number; outbox_inserted: string[] }>(
+    client,
+    'settle_write_batch',
+    `WITH ins_orders AS (
+       INSERT INTO orders (id, user_id, ticker_id, side, type, status, quantity, notional_krw, limit_price, stop_price, trail,
+                           price, filled_quantity, filled_notional_krw, fee, realized_pnl, applied_exchange_rate, fail_reason,
+                           source, placed_at, filled_at)
+       SELECT * FROM json_to_recordset($1::json) AS x(id uuid, user_id uuid, ticker_id text, side text, type text, status text,
+              quantity numeric, notional_krw numeric, limit_price numeric, stop_price numeric, trail numeric, price numeric,
+              filled_quantity numeric, filled_notional_krw numeric, fee numeric, realized_pnl numeric,
+              applied_exchange_rate numeric, fail_reason text, source text, placed_at timestamptz, filled_at timestamptz)
+       ON CONFLICT (id) DO NOTHING RETURNING 1
+     ), ins_ledger AS (
+       INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind, order_id)
+       SELECT * FROM json_to_recordset($2::json)
+              AS x(txn_id uuid, account text, user_id uuid, asset text, amount numeric, kind text, order_id uuid)
+     ), upd_positions AS (
+       UPDATE portfolios p SET quantity = v.quantity, average_price = v.average_price, average_cost_krw = v.average_cost_krw,
+              realized_pnl_krw = v.realized_pnl_krw, updated_at = now()
+         FROM json_to_recordset($3::json) AS v(user_id uuid, ticker_id text, quantity numeric, average_price numeric,
+              average_cost_krw numeric, realized_pnl_krw numeric)
+        WHERE p.user_id = v.user_id AND p.ticker_id = v.ticker_id
+     ), ins_positions AS (
+       INSERT INTO portfolios (user_id, ticker_id, quantity, average_price, average_cost_krw, realized_pnl_krw, currency)
+       SELECT * FROM json_to_recordset($4::json) AS x(user_id uuid, ticker_id text, quantity numeric, average_price numeric,
+              average_cost_krw numeric, realized_pnl_krw numeric, currency text)
+       ON CONFLICT (user_id, ticker_id) DO UPDATE SET
+         quantity = EXCLUDED.quantity, average_price = EXCLUDED.average_price, average_cost_krw = EXCLUDED.average_cost_krw,
+         realized_pnl_krw = EXCLUDED.realized_pnl_krw, updated_at = now()
+     ), upd_wallets AS (
+       UPDATE wallets w SET balance_krw = v.balance_krw, last_updated = now()
+         FROM json_to_recordset($5::json) AS v(user_id uuid, balance_krw numeric)
+        WHERE w.user_id = v.user_id
+     ), ins_outbox AS (
+       INSERT INTO outbox_events (id, type, channel, routing_key, payload)
+       SELECT * FROM json_to_recordset($6::json) AS x(id uuid, type text, channel text, routing_key text, payload jsonb)
+       ON CONFLICT (id) DO NOTHING RETURNING id
+     )
+     SELECT (SELECT count(*)::int FROM ins_orders) AS orders_inserted,
+            (SELECT coalesce(array_agg(id::text), '{}') FROM ins_outbox) AS outbox_inserted`,
+    [
+      JSON.stringify(orders),
+      JSON.stringify(ledger),
+      JSON.stringify(b.positionUpdates.map(position)),
+      JSON.stringify(b.positionInserts.map(position)),
+      JSON.stringify(b.wallets.map((w) => ({ user_id: w.userId, balance_krw: w.balanceKrw }))),
+      JSON.stringify(b.outbox.map((e) => ({ id: e.id, type: e.type, channel: e.channel, routing_key: e.routingKey, payload: e.payload }))),
+    ],
+  );
+  return { ordersInserted: rows[0]?.orders_inserted ?? 0, outboxInserted: rows[0]?.outbox_inserted ?? [] };
+}
