@@ -270,7 +270,15 @@ export class RabbitEventBus implements EventBus {
             ch.ack(msg);
           } catch (error) {
             this.logger.warn({ err: error, pattern }, 'event handler failed; redelivering');
-            setTimeout(() => ch.nack(msg, false, true), 500);
+            setTimeout(() => {
+              // The channel may have closed meanwhile (shutdown, reconnect): the broker then
+              // redelivers the unacked message by itself, so there is nothing left to do.
+              try {
+                ch.nack(msg, false, true);
+              } catch (nackError) {
+                this.logger.debug({ err: nackError, pattern }, 'nack after channel close skipped; the broker redelivers');
+              }
+            }, 500);
           }
         })();
       });
