@@ -8,7 +8,7 @@
  * Quotes are stamped with the wall time (`ts`), so TTL and staleness work as for live data;
  * the market time only decides *what* is replayed and whether KRX/US are in session.
  */
-import type { Decimal } from '../../core/money.js';
+import type { Decimal } from './money.js';
 
 export class ReplayClock {
   private readonly speed: number;

@@ -45,6 +45,7 @@ export const startEngine: ServiceStarter = async (infra) => {
     quotes: infra.quotes,
     calendar: infra.calendar,
     clock: infra.clock,
+    marketClock: infra.marketClock,
     params: settlementParamsOf(infra.config),
     logger,
   });

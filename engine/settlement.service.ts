@@ -65,6 +65,8 @@ export interface SettlementServiceOptions {
   quotes: QuoteCache;
   calendar: MarketCalendar;
   clock: Clock;
+  /** Market time for the calendar (the replay clock in replay); default `clock`. */
+  marketClock?: Clock;
   params: SettlementParams;
   logger: Logger;
 }
@@ -160,6 +162,7 @@ export class SettlementService {
   private readonly quotes: QuoteCache;
   private readonly calendar: MarketCalendar;
   private readonly clock: Clock;
+  private readonly marketClock: Clock;
   private readonly params: SettlementParams;
   private readonly logger: Logger;
 
@@ -168,6 +171,7 @@ export class SettlementService {
     this.quotes = options.quotes;
     this.calendar = options.calendar;
     this.clock = options.clock;
+    this.marketClock = options.marketClock ?? options.clock;
     this.params = options.params;
     this.logger = options.logger.child({ component: 'settlement' });
   }
@@ -529,7 +533,7 @@ export class SettlementService {
     const result = settle(order, market.quotes.get(m.ticker_id) ?? null, market.fx, account, w.positions.get(key) ?? null, {
       now,
       instrument,
-      marketOpen: instrument !== null && this.calendar.isOpen(instrument.market, now),
+      marketOpen: instrument !== null && this.calendar.isOpen(instrument.market, this.marketClock.now()),
       feeRate: this.params.feeRate,
       priceStaleMs: this.params.priceStaleMs,
       fxStaleMs: this.params.fxStaleMs,

@@ -30,7 +30,7 @@ import { RateLimiter } from './kis/rate-limiter.js';
 import { FeederMetrics } from './metrics.js';
 import { QuoteGuard } from './quote-guard.js';
 import { QuotePublisher } from './quote-publisher.js';
-import { ReplayClock } from './replay/replay-clock.js';
+import { ReplayClock } from '../core/replay-clock.js';
 import { ReplaySource } from './replay/replay.source.js';
 import type { QuoteSource } from './source-runner.js';
 import { SourceRunner } from './source-runner.js';
@@ -43,7 +43,8 @@ export async function buildSources(infra: Infra, logger: Logger): Promise<QuoteS
   const replay = (options: { tickers?: string[]; fx: boolean }) =>
     new ReplaySource({
       dir: c.REPLAY_DIR,
-      clock: new ReplayClock(infra.clock.now(), c.REPLAY_START === undefined ? undefined : new Date(c.REPLAY_START), c.REPLAY_SPEED),
+      // The process's replay clock, so the engine judges market hours on the same market time.
+      clock: infra.replayClock ?? new ReplayClock(infra.clock.now(), c.REPLAY_START === undefined ? undefined : new Date(c.REPLAY_START), c.REPLAY_SPEED),
       calendar: infra.calendar,
       ignoreCalendar: c.REPLAY_IGNORE_CALENDAR,
       logger,

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { MarketCalendar } from '../core/calendar.js';
 import type { Clock, EventBus, OrderBus, QuoteCache } from '../core/ports.js';
 import { systemClock } from '../core/ports.js';
+import { ReplayClock } from '../core/replay-clock.js';
 import { seed } from '../db/seeds/index.js';
 import { AmqpConnection, RabbitEventBus, RabbitOrderBus } from './amqp/rabbitmq.js';
 import type { Config } from './config.js';
@@ -27,7 +28,16 @@ export interface Infra {
   config: Config;
   logger: Logger;
   health: HealthRegistry;
+  /** Wall clock: quote ages, timestamps, TTLs. */
   clock: Clock;
+  /**
+   * Market time: what the market calendar is asked about (is KRX open?). The wall clock,
+   * except in replay, where it is the replay clock's mapping (`REPLAY_START`, `REPLAY_SPEED`)
+   * shared by the feeder and the engine, so a shifted or sped-up replay trades in session.
+   */
+  marketClock: Clock;
+  /** The replay clock when `MARKET_DATA_SOURCE=replay`, else null. */
+  replayClock: ReplayClock | null;
   db: Database;
   redis: RedisConnections;
   quotes: QuoteCache;
@@ -121,11 +131,18 @@ export async function openInfra(config: Config, logger: Logger, options: OpenInf
     closers.push(() => orderBus.close());
 
     const calendar = await loadMarketCalendar(db.sequelize);
+    const clock = options.clock ?? systemClock;
+    const replayClock =
+      config.MARKET_DATA_SOURCE === 'replay'
+        ? new ReplayClock(clock.now(), config.REPLAY_START === undefined ? undefined : new Date(config.REPLAY_START), config.REPLAY_SPEED)
+        : null;
     return {
       config,
       logger,
       health,
-      clock: options.clock ?? systemClock,
+      clock,
+      marketClock: replayClock === null ? clock : { now: () => replayClock.market(clock.now()) },
+      replayClock,
       db,
       redis,
       quotes: new RedisQuoteCache(redis.client),

@@ -14,7 +14,7 @@ import type { FxRate } from '../../core/ports.js';
 import type { PollResult, SourceQuote } from '../quote.js';
 import type { QuoteSource } from '../source-runner.js';
 import { SourceError } from '../source-runner.js';
-import type { ReplayClock } from './replay-clock.js';
+import type { ReplayClock } from '../../core/replay-clock.js';
 import { InstrumentReplay, fxAt } from './replay-engine.js';
 import type { ReplayLibrary } from './replay-library.js';
 import { loadReplayLibrary } from './replay-library.js';
