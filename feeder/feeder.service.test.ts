@@ -12,7 +12,7 @@ import { createTestDatabase } from '../test/support/database.js';
 import type { TestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
 import type { TestRedis } from '../test/support/redis.js';
-import { startFeeder } from './feeder.service.js';
+import { serveFeederMetrics, startFeeder } from './feeder.service.js';
 import type { FeedQuote } from './quote.js';
 import { waitFor } from './testing/fake-http.js';
 
@@ -42,7 +42,7 @@ beforeAll(async () => {
     FEED_INTERVAL_MS: '250',
     FEED_PRICE_TTL_MS: '1500',
   });
-  proc = await startProcess('feeder', config, pino({ level: 'silent' }), [startFeeder]);
+  proc = await startProcess('feeder', config, pino({ level: 'silent' }), [startFeeder, serveFeederMetrics]);
 });
 
 afterAll(async () => {

@@ -37,6 +37,19 @@ import { SourceRunner } from './source-runner.js';
 import { SyntheticSource, syntheticInstruments } from './synthetic/synthetic.source.js';
 
 /** The sources `MARKET_DATA_SOURCE` asks for, built from the configuration. */
+/**
+ * `GET /metrics` with the process's default prom-client registry, for the standalone feeder
+ * process (`npm run start:feeder`, a home-site process that is not exposed). In the
+ * all-in-one process the api serves `/metrics` behind admin auth instead (SPEC §9: not public).
+ */
+export const serveFeederMetrics: ServiceStarter = (_infra, http) => {
+  http.app.get('/metrics', async (_req, res) => {
+    res.set('content-type', client.register.contentType);
+    res.send(await client.register.metrics());
+  });
+  return Promise.resolve({ name: 'feeder-metrics', stop: () => Promise.resolve() });
+};
+
 export async function buildSources(infra: Infra, logger: Logger): Promise<QuoteSource[]> {
   const c = infra.config;
   const only = parseTickerList(c.FEED_TICKERS);
@@ -149,7 +162,7 @@ class CandleFlusher {
   }
 }
 
-export const startFeeder: ServiceStarter = async (infra, http) => {
+export const startFeeder: ServiceStarter = async (infra) => {
   const c = infra.config;
   const logger = infra.logger.child({ service: 'feeder' });
   const metrics = new FeederMetrics();
@@ -190,11 +203,6 @@ export const startFeeder: ServiceStarter = async (infra, http) => {
       });
     },
   });
-  http.app.get('/metrics', async (_req, res) => {
-    res.set('content-type', client.register.contentType);
-    res.send(await client.register.metrics());
-  });
-
   for (const r of runners) r.start();
   flusher.start();
   logger.info({ market_data_source: c.MARKET_DATA_SOURCE, sources: runners.map((r) => r.name) }, 'feeder started');

@@ -1,9 +1,9 @@
 /**
  * Composition root of the feeder process: `npm run start:feeder`. Reads config once, opens
  * the infrastructure (embedded stand-ins where service URLs are unset), starts the feeder,
- * serves `/healthz` and `/readyz` on `PORT`.
+ * serves `/healthz`, `/readyz` and `/metrics` on `PORT`.
  */
 import { runProcess } from '../platform/process.js';
-import { startFeeder } from './feeder.service.js';
+import { serveFeederMetrics, startFeeder } from './feeder.service.js';
 
-runProcess('feeder', [startFeeder]);
+runProcess('feeder', [startFeeder, serveFeederMetrics]);

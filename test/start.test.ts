@@ -53,6 +53,8 @@ describe('GIVEN no service URLs (a fresh machine)', () => {
       for (const name of ['postgres', 'redis', 'amqp', 'feeder', 'engine', 'notifier', 'scheduler', 'bot', 'api']) {
         expect(body.components[name]?.up, name).toBe(true);
       }
+      // SPEC §9: /metrics is not public in the all-in-one process (the api guards it).
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
       expect(body.components.postgres?.mode).toBe('embedded');
       expect(body.components.redis?.mode).toBe('embedded');
       expect(body.components.amqp?.mode).toBe('embedded');
