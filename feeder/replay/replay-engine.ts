@@ -230,7 +230,8 @@ export class InstrumentReplay {
     const f = new Decimal(elapsed).div(bar.dur);
     const path = d.c.gte(d.o) ? [d.o, d.l, d.h, d.c] : [d.o, d.h, d.l, d.c];
     const g = f.times(3);
-    const leg = Math.min(2, g.integerValue(Decimal.ROUND_FLOOR).toNumber());
+    // Which of the three legs (0, 1, 2) of the bar's o→l/h→h/l→c path `f` falls on.
+    const leg = g.gte(2) ? 2 : g.gte(1) ? 1 : 0;
     const from = path[leg] ?? d.o;
     const to = path[leg + 1] ?? d.c;
     const raw = from.plus(to.minus(from).times(g.minus(leg)));
