@@ -7,23 +7,11 @@
  */
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
-import { QueryTypes } from 'sequelize';
 import { resolveTicker, searchTickers } from '../core/ticker.js';
-import type { CatalogueEntry, Currency, InstrumentType, MarketCode } from '../core/ticker.js';
+import type { CatalogueEntry } from '../core/ticker.js';
 import type { Result } from '../core/errors.js';
 import { TICKER_CATALOGUE } from '../db/seeds/tickers.js';
-
-interface TickerRow {
-  id: string;
-  market: MarketCode;
-  type: InstrumentType;
-  symbol: string;
-  name_ko: string;
-  name_en: string;
-  currency: Currency;
-  aliases: string[] | null;
-  active: boolean;
-}
+import { loadCatalogue } from '../platform/db/ticker.repository.js';
 
 /** In-memory catalogue with periodic refresh from PostgreSQL. */
 export class TickerCatalogue {
@@ -64,31 +52,8 @@ export class TickerCatalogue {
   /** Reload from the `tickers` table; on failure keep the current copy and log. */
   async refresh(): Promise<void> {
     try {
-      const rows = await this.sequelize.query<TickerRow>(
-        'SELECT id, market, type, symbol, name_ko, name_en, currency, aliases, active FROM tickers ORDER BY created_at, id',
-        { type: QueryTypes.SELECT },
-      );
-      if (rows.length === 0) return;
-      // Keep the curated seed order (search ties keep catalogue order), then everything else.
-      const seedOrder = new Map(TICKER_CATALOGUE.map((e, i) => [e.id, i]));
-      const entries = rows
-        .map(
-          (r): CatalogueEntry =>
-            // Frozen entries let core/ticker cache their normalised search keys (autocomplete
-            // and resolution then cost no Unicode normalisation per catalogue entry).
-            Object.freeze({
-              id: r.id,
-              market: r.market,
-              type: r.type,
-              symbol: r.symbol,
-              nameKo: r.name_ko,
-              nameEn: r.name_en,
-              currency: r.currency,
-              aliases: Object.freeze([...(r.aliases ?? [])]) as string[],
-              active: r.active,
-            }),
-        )
-        .sort((a, b) => (seedOrder.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (seedOrder.get(b.id) ?? Number.MAX_SAFE_INTEGER));
+      const entries = await loadCatalogue(this.sequelize);
+      if (entries.length === 0) return;
       this.entries = entries;
       this.byId = new Map(entries.map((e) => [e.id, e]));
       this.loadedFromDb = true;

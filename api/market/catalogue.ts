@@ -5,23 +5,8 @@
  * search ties rank the larger company first (core/ticker `searchTickers`).
  */
 import type { Sequelize } from 'sequelize';
-import type { CatalogueEntry, Currency, InstrumentType, MarketCode } from '../../core/ticker.js';
-import { TICKER_CATALOGUE } from '../../db/seeds/tickers.js';
-import { rows } from '../sql.js';
-
-interface TickerRow {
-  id: string;
-  market: MarketCode;
-  type: InstrumentType;
-  symbol: string;
-  name_ko: string;
-  name_en: string;
-  currency: Currency;
-  aliases: string[];
-  active: boolean;
-}
-
-const SEED_ORDER = new Map(TICKER_CATALOGUE.map((e, i) => [e.id, i]));
+import type { CatalogueEntry } from '../../core/ticker.js';
+import { loadCatalogue } from '../../platform/db/ticker.repository.js';
 
 export class TickerCatalogue {
   private list: CatalogueEntry[] = [];
@@ -31,25 +16,7 @@ export class TickerCatalogue {
   constructor(private readonly sequelize: Sequelize) {}
 
   async load(): Promise<void> {
-    const found = await rows<TickerRow>(
-      this.sequelize,
-      'SELECT id, market, type, symbol, name_ko, name_en, currency, aliases, active FROM tickers ORDER BY created_at, id',
-    );
-    const entries = found.map(
-      (r): CatalogueEntry => ({
-        id: r.id,
-        market: r.market,
-        type: r.type,
-        symbol: r.symbol,
-        nameKo: r.name_ko,
-        nameEn: r.name_en,
-        currency: r.currency,
-        aliases: r.aliases,
-        active: r.active,
-      }),
-    );
-    const rank = (e: CatalogueEntry) => SEED_ORDER.get(e.id) ?? Number.MAX_SAFE_INTEGER;
-    entries.sort((a, b) => rank(a) - rank(b));
+    const entries = await loadCatalogue(this.sequelize);
     this.list = entries;
     this.byId = new Map(entries.map((e) => [e.id, e]));
   }
