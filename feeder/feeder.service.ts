@@ -168,7 +168,9 @@ export const startFeeder: ServiceStarter = async (infra) => {
   const metrics = new FeederMetrics();
   const candles = new CandleAggregator();
   const guard = new QuoteGuard({ maxJumpPct: c.FEED_MAX_JUMP_PCT, confirmTicks: c.FEED_JUMP_CONFIRM_TICKS });
-  const publisher = new QuotePublisher({ redis: infra.redis.client, guard, candles, metrics, logger, ttlMs: c.FEED_PRICE_TTL_MS, useScript: !infra.redis.embedded });
+  // Its own connection, without auto-pipelining: the tick's script calls go out as they are built.
+  const writer = infra.redis.embedded ? infra.redis.client : infra.redis.connection({ autoPipelining: false });
+  const publisher = new QuotePublisher({ redis: writer, guard, candles, metrics, logger, ttlMs: c.FEED_PRICE_TTL_MS, useScript: !infra.redis.embedded });
   const sources = await buildSources(infra, logger);
   const runners = sources.map(
     (source) =>

@@ -24,6 +24,12 @@ export interface RedisConnections {
   client: Redis;
   /** A fresh connection for SUBSCRIBE (a subscribed connection can do nothing else). */
   subscriber(): Redis;
+  /**
+   * A fresh command connection of its own, closed with the others. `autoPipelining: false`
+   * sends each command the moment it is issued, so a writer that issues several large commands
+   * lets Redis run the first while the next is still being built (the feeder's tick write).
+   */
+  connection(options?: { autoPipelining?: boolean }): Redis;
   embedded: boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -32,14 +38,14 @@ export interface RedisConnections {
 /** Open Redis at `url`, or the in-memory stand-in when `url` is undefined. */
 export function openRedis(url: string | undefined, options: { connectionName?: string } = {}): RedisConnections {
   const opened: Redis[] = [];
-  const make = (): Redis => {
+  const make = (autoPipelining = true): Redis => {
     const r =
       url === undefined
         ? new RedisMock()
         : new Redis(url, {
             connectionName: options.connectionName ?? 'gaemi',
             maxRetriesPerRequest: 3,
-            enableAutoPipelining: true,
+            enableAutoPipelining: autoPipelining,
             retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 5_000),
           });
     opened.push(r);
@@ -48,7 +54,8 @@ export function openRedis(url: string | undefined, options: { connectionName?: s
   const client = make();
   return {
     client,
-    subscriber: make,
+    subscriber: () => make(),
+    connection: (o = {}) => make(o.autoPipelining ?? true),
     embedded: url === undefined,
     async ping() {
       await client.ping();
