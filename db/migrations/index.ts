@@ -7,6 +7,7 @@ import type { MigrationFn } from './types.js';
 import * as m0001 from './0001-initial-schema.js';
 import * as m0002 from './0002-ledger-account-check.js';
 import * as m0003 from './0003-notifier-webhooks.js';
+import * as m0004 from './0004-ledger-statement-checks.js';
 
 export interface MigrationModule {
   name: string;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0001-initial-schema', ...m0001 },
   { name: '0002-ledger-account-check', ...m0002 },
   { name: '0003-notifier-webhooks', ...m0003 },
+  { name: '0004-ledger-statement-checks', ...m0004 },
 ];

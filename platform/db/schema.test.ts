@@ -113,6 +113,55 @@ describe('GIVEN the migrated schema', () => {
     await expect(entry(randomUUID(), `user:${userId}`, 'KRW', '1')).rejects.toThrow(/does not balance/);
   });
 
+  it('THEN a balanced part written later does not rescue a transaction left unbalanced earlier', async () => {
+    const txn = randomUUID();
+    await client.query('BEGIN');
+    await entry(txn, `user:${userId}`, 'KRW', '10');
+    await client.query(
+      "INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind) VALUES ($1, $2, $3, 'KRW', 5, 'ADJUSTMENT'), ($1, 'system:mint', NULL, 'KRW', -5, 'ADJUSTMENT')",
+      [txn, `user:${userId}`, userId],
+    );
+    await expect(client.query('COMMIT')).rejects.toThrow(/does not balance for asset KRW: sum is 10/);
+  });
+
+  it('THEN legs written in several statements are summed at commit, the check can be forced early, and no check is left behind', async () => {
+    const txn = randomUUID();
+    await client.query('BEGIN');
+    await entry(txn, `user:${userId}`, 'KRW', '7');
+    await entry(txn, 'house:fees', 'KRW', '1');
+    await expect(client.query('SAVEPOINT s; SET CONSTRAINTS ALL IMMEDIATE')).rejects.toThrow(/does not balance/);
+    await client.query('ROLLBACK TO SAVEPOINT s; SET CONSTRAINTS ALL DEFERRED');
+    await entry(txn, 'system:mint', 'KRW', '-8');
+    await client.query('COMMIT');
+    const left = await client.query('SELECT count(*)::int AS n FROM ledger_balance_checks');
+    expect(left.rows[0]).toEqual({ n: 0 });
+  });
+
+  it('THEN a ledger row naming an unknown user or order is refused, and a user named by the ledger cannot be deleted', async () => {
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => ({ code: 'none', message: 'it succeeded' }),
+        (error: unknown) => error as { code?: string; message: string },
+      );
+    const ghost = randomUUID();
+    const user = await failure(
+      client.query(
+        "INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind) VALUES ($1, $2, $3, 'KRW', 1, 'ADJUSTMENT'), ($1, 'system:mint', NULL, 'KRW', -1, 'ADJUSTMENT')",
+        [randomUUID(), `user:${ghost}`, ghost],
+      ),
+    );
+    expect([user.code, user.message]).toEqual(['23503', `ledger row names unknown user ${ghost}`]);
+    const order = await failure(
+      client.query(
+        "INSERT INTO ledger_entries (txn_id, account, asset, amount, kind, order_id) VALUES ($1, 'house:fees', 'KRW', 1, 'FEE', $2), ($1, 'system:mint', 'KRW', -1, 'FEE', $2)",
+        [randomUUID(), ghost],
+      ),
+    );
+    expect([order.code, order.message]).toEqual(['23503', `ledger row names unknown order ${ghost}`]);
+    const deleted = await failure(client.query('DELETE FROM users WHERE id = $1', [userId]));
+    expect([deleted.code, deleted.message]).toEqual(['23503', `users ${userId} is named by ledger rows and cannot be deleted`]);
+  });
+
   it('THEN ledger rows can be neither updated, deleted nor truncated', async () => {
     await expect(client.query("UPDATE ledger_entries SET amount = amount + 1")).rejects.toThrow(/append-only/);
     await expect(client.query('DELETE FROM ledger_entries')).rejects.toThrow(/append-only/);
