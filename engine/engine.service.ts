@@ -28,6 +28,10 @@ export const startEngine: ServiceStarter = async (infra) => {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: 'gaemi-engine-settle',
+    // Plan each settling statement for the arrays it is given. A generic plan cached while the
+    // tables were small keeps its sequential scans as they grow (no ANALYZE invalidates it in
+    // time): the lock statement went from 1 to 7 ms for a 5-order batch after 30,000 fills.
+    ...(infra.embedded.postgres ? {} : { options: '-c plan_cache_mode=force_custom_plan' }),
   });
   const relayPool = new pg.Pool({
     connectionString: infra.databaseUrl,
