@@ -226,6 +226,7 @@ async function main(): Promise<void> {
     // Latency under offered load (open loop: orders leave on schedule, not when the last returns).
     const latency = async (rate: number) => {
       const sent = new Map<string, number>();
+      const confirmMs: number[] = [];
       const total = rate * LATENCY_SECONDS;
       const start = performance.now();
       const inflight: Promise<void>[] = [];
@@ -234,14 +235,16 @@ async function main(): Promise<void> {
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         const c = command(nextPlayer());
-        sent.set(c.order_id, performance.now());
-        inflight.push(place(c));
+        const at = performance.now();
+        sent.set(c.order_id, at);
+        inflight.push(place(c).then(() => void confirmMs.push(performance.now() - at)));
       }
       await Promise.all(inflight);
       const achieved = total / ((performance.now() - start) / 1000);
       await until(`settled at ${rate}/s`, () => pending.size === 0, 120_000, 20);
       const ms = [...sent].map(([id, at]) => (arrived.get(id)?.at ?? Number.NaN) - at).sort((a, b) => a - b);
-      return { rate, achieved, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN };
+      confirmMs.sort((a, b) => a - b);
+      return { rate, achieved, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN, confirmP50: percentile(confirmMs, 50), confirmP99: percentile(confirmMs, 99) };
     };
     log(`latency: offered 200/s and 1,000/s for ${LATENCY_SECONDS} s each…`);
     const at200 = await latency(200);
@@ -280,6 +283,7 @@ async function main(): Promise<void> {
       row(`offered ${l.rate}/s (achieved ${l.achieved.toFixed(0)}/s): p50 latency ms`, l.p50.toFixed(1));
       row(`offered ${l.rate}/s: p99 latency ms${l.rate === 1_000 ? ' (goal ≤ 50)' : ''}`, l.p99.toFixed(1));
       row(`offered ${l.rate}/s: max latency ms`, l.max.toFixed(1));
+      row(`offered ${l.rate}/s: of which publish confirm p50 / p99 ms`, `${l.confirmP50.toFixed(1)} / ${l.confirmP99.toFixed(1)}`);
     }
     log('');
     log(`settle orders_per_s=${ordersPerS.toFixed(0)} pgbench_tps=${tps.toFixed(0)} ratio=${ratio.toFixed(2)} p99_ms_at_1000=${at1000.p99.toFixed(1)}`);
