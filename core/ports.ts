@@ -70,8 +70,13 @@ export interface OrderBus {
   /**
    * Consume orders in batches of at most `maxBatch` (the handler acks each delivery).
    * A batch is handed over as soon as messages are there; under load it fills up.
+   * With `lanes` > 1, deliveries are split by `laneOf(parsed body)` into lanes whose batches
+   * run concurrently and independently; within a lane, batches keep arrival order.
    */
-  consume(handler: (batch: readonly Delivery[]) => Promise<void>, options: { maxBatch: number }): Promise<Subscription>;
+  consume(
+    handler: (batch: readonly Delivery[]) => Promise<void>,
+    options: { maxBatch: number; lanes?: number; laneOf?: (data: unknown) => number },
+  ): Promise<Subscription>;
   close(): Promise<void>;
 }
 

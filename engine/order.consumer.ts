@@ -4,11 +4,12 @@
  *
  * - Low load: a batch is whatever has arrived (often one message) and settles at once.
  *   Under load the bus hands over up to `maxBatch` at a time (prefetch is twice that), so
- *   many orders share one commit. A batch is split into `lanes` by player; the lanes settle
- *   in parallel transactions (disjoint players, so no lock conflicts) and the next batch
- *   starts when every lane has committed. Batches run in arrival order, a player always maps
- *   to the same lane, and the queue has a single active consumer: one player's orders settle
- *   in the order they came.
+ *   many orders share one commit. Deliveries are split into `lanes` by player as they arrive;
+ *   each lane settles its batches one after another in its own transactions, concurrently
+ *   with and independently of the other lanes (disjoint players, so no lock conflicts; a slow
+ *   batch in one lane does not hold the others). A player always maps to the same lane, a
+ *   lane keeps arrival order, and the queue has a single active consumer: one player's orders
+ *   settle in the order they came.
  * - Poison (not JSON, wrong schema): the batch commits an `operator_alert` for it, then the
  *   delivery is dead-lettered to `orders.dead` with the reason.
  * - Infrastructure failure (database or Redis down): the batch is held — not requeued, so
@@ -92,7 +93,15 @@ export class OrderConsumer {
   }
 
   async start(): Promise<void> {
-    this.subscription = await this.options.orderBus.consume((batch) => this.handle(batch), { maxBatch: this.options.maxBatch });
+    const lanes = Math.max(1, this.options.lanes ?? 1);
+    this.subscription = await this.options.orderBus.consume((batch) => this.handle(batch), {
+      maxBatch: this.options.maxBatch,
+      lanes,
+      laneOf: (data) => {
+        const userId = typeof data === 'object' && data !== null ? (data as { user_id?: unknown }).user_id : undefined;
+        return typeof userId === 'string' ? laneOf(userId, lanes) : 0;
+      },
+    });
   }
 
   /** Stop consuming: a held batch stops retrying and is requeued; waits for the batch in progress. */
@@ -114,14 +123,9 @@ export class OrderConsumer {
       }
     }
 
-    // Lanes: a player's orders always go to the same lane (by user id), lanes settle in
-    // parallel transactions on their own connections and never touch the same player's rows.
-    const lanes = Math.max(1, this.options.lanes ?? 1);
-    const work = Array.from({ length: lanes }, () => ({ orders: [] as typeof orders, poison: [] as typeof poison }));
-    for (const o of orders) work[laneOf(o.message.user_id, lanes)]?.orders.push(o);
-    work[0]?.poison.push(...poison);
+    // One lane's batch (the bus split deliveries by player): one transaction.
     const started = performance.now();
-    await Promise.all(work.filter((l) => l.orders.length + l.poison.length > 0).map((l) => this.settleLane(l.orders, l.poison)));
+    await this.settleLane(orders, poison);
 
     const s = this.stats;
     const now = this.options.clock.now();
@@ -133,7 +137,7 @@ export class OrderConsumer {
     s.lagMs = newest === undefined ? s.lagMs : Math.max(0, now.getTime() - Date.parse(newest));
   }
 
-  /** Settle one lane's share of a batch, then acknowledge, dead-letter and relay. */
+  /** Settle one lane's batch, then acknowledge, dead-letter and relay. */
   private async settleLane(
     orders: readonly { delivery: Delivery; message: OrderMessage }[],
     poison: readonly { delivery: Delivery; item: PoisonItem }[],

@@ -1,7 +1,12 @@
 /**
- * Hands deliveries to a batch handler one batch at a time: as soon as messages are there
- * at low load, up to `maxBatch` at once under load (the engine's group commit). A delivery
- * the handler neither acked, requeued nor dead-lettered — because it threw — is requeued.
+ * Hands deliveries to a batch handler: as soon as messages are there at low load, up to
+ * `maxBatch` at once under load (the engine's group commit). A delivery the handler neither
+ * acked, requeued nor dead-lettered — because it threw — is requeued.
+ *
+ * Lanes: with `lanes` > 1, each delivery goes to lane `laneOf(delivery.data)` (clamped to
+ * `0 … lanes − 1`). Each lane has its own buffer and hands its batches over one at a time, in
+ * arrival order; lanes run concurrently and independently, so a slow batch in one lane does not
+ * hold the others (the engine keys lanes by player: one player's orders stay in order).
  */
 import type { Delivery } from '../../core/ports.js';
 
@@ -10,9 +15,21 @@ export interface TrackedDelivery extends Delivery {
   readonly settled: boolean;
 }
 
+/** How a batcher splits deliveries into concurrent lanes (default: one lane). */
+export interface LaneOptions {
+  lanes?: number;
+  /** Lane of a delivery from its parsed body; anything out of range goes to lane 0. */
+  laneOf?: (data: unknown) => number;
+}
+
+interface Lane {
+  buffer: TrackedDelivery[];
+  running: boolean;
+}
+
 export class DeliveryBatcher {
-  private buffer: TrackedDelivery[] = [];
-  private running = false;
+  private readonly lanes: Lane[];
+  private readonly laneOf: ((data: unknown) => number) | undefined;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -20,30 +37,46 @@ export class DeliveryBatcher {
     private readonly handler: (batch: readonly Delivery[]) => Promise<void>,
     private readonly maxBatch: number,
     private readonly onError: (error: unknown) => void,
-  ) {}
+    options: LaneOptions = {},
+  ) {
+    this.lanes = Array.from({ length: Math.max(1, options.lanes ?? 1) }, () => ({ buffer: [], running: false }));
+    this.laneOf = options.laneOf;
+  }
 
-  /** Queue one delivery; starts a drain if none is running. */
+  /** Queue one delivery; starts its lane's drain if none is running. */
   push(delivery: TrackedDelivery): void {
     if (this.closed) {
       void delivery.requeue().catch(this.onError);
       return;
     }
-    this.buffer.push(delivery);
-    if (!this.running) {
-      this.running = true;
-      // Let the deliveries already in the socket buffer arrive before cutting a batch.
-      setImmediate(() => void this.drain());
+    const lane = this.lanes[this.laneIndex(delivery)] ?? this.lanes[0];
+    if (!lane) return;
+    lane.buffer.push(delivery);
+    if (!lane.running) {
+      lane.running = true;
+      setImmediate(() => void this.drain(lane));
     }
   }
 
-  /** Deliveries waiting for the handler. */
+  /** Deliveries waiting for the handler, over all lanes. */
   get pending(): number {
-    return this.buffer.length;
+    return this.lanes.reduce((n, l) => n + l.buffer.length, 0);
   }
 
-  private async drain(): Promise<void> {
-    while (this.buffer.length > 0 && !this.closed) {
-      const batch = this.buffer.splice(0, this.maxBatch);
+  private laneIndex(delivery: TrackedDelivery): number {
+    if (this.laneOf === undefined || this.lanes.length === 1) return 0;
+    let i: number;
+    try {
+      i = this.laneOf(delivery.data);
+    } catch {
+      return 0;
+    }
+    return Number.isInteger(i) && i >= 0 && i < this.lanes.length ? i : 0;
+  }
+
+  private async drain(lane: Lane): Promise<void> {
+    while (lane.buffer.length > 0 && !this.closed) {
+      const batch = lane.buffer.splice(0, this.maxBatch);
       try {
         await this.handler(batch);
       } catch (error) {
@@ -51,14 +84,14 @@ export class DeliveryBatcher {
       }
       for (const d of batch) if (!d.settled) await d.requeue().catch(this.onError);
     }
-    this.running = false;
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    lane.running = false;
+    if (this.lanes.every((l) => !l.running)) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /** Stop taking work; waits for the batch in progress; requeues what never started. */
+  /** Stop taking work; waits for the batches in progress; requeues what never started. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.running) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    for (const d of this.buffer.splice(0)) await d.requeue().catch(this.onError);
+    if (this.lanes.some((l) => l.running)) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    for (const lane of this.lanes) for (const d of lane.buffer.splice(0)) await d.requeue().catch(this.onError);
   }
 }

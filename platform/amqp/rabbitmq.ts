@@ -178,9 +178,12 @@ export class RabbitOrderBus implements OrderBus {
     await this.conn.publish(ORDERS_EXCHANGE, ORDERS_ROUTING_KEY, Buffer.from(JSON.stringify(message)), { messageId: id });
   }
 
-  async consume(handler: (batch: readonly Delivery[]) => Promise<void>, options: { maxBatch: number }): Promise<Subscription> {
+  async consume(
+    handler: (batch: readonly Delivery[]) => Promise<void>,
+    options: { maxBatch: number; lanes?: number; laneOf?: (data: unknown) => number },
+  ): Promise<Subscription> {
     const onError = (error: unknown) => this.logger.error({ err: error }, 'order consumer error');
-    const batcher = new DeliveryBatcher(handler, options.maxBatch, onError);
+    const batcher = new DeliveryBatcher(handler, options.maxBatch, onError, options);
     const { channel, generation } = this.conn.consumerChannel('orders-consumer', options.maxBatch * 2);
     const conn = this.conn;
     const toDelivery = (msg: ConsumeMessage): TrackedDelivery => {

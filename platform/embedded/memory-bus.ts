@@ -37,9 +37,12 @@ export class MemoryOrderBus implements OrderBus {
     return { ready: this.ready.length, unacked: this.unacked, dead: this.dead.length };
   }
 
-  consume(handler: (batch: readonly Delivery[]) => Promise<void>, options: { maxBatch: number }): Promise<Subscription> {
+  consume(
+    handler: (batch: readonly Delivery[]) => Promise<void>,
+    options: { maxBatch: number; lanes?: number; laneOf?: (data: unknown) => number },
+  ): Promise<Subscription> {
     if (this.consumer) throw new Error('MemoryOrderBus has one active consumer (like x-single-active-consumer)');
-    const batcher = new DeliveryBatcher(handler, options.maxBatch, this.onError);
+    const batcher = new DeliveryBatcher(handler, options.maxBatch, this.onError, options);
     this.consumer = { batcher, prefetch: options.maxBatch * 2 };
     this.dispatch();
     return Promise.resolve({
