@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     AUTO_MIGRATE: 'true',
     LOG_LEVEL: debug ? 'debug' : 'warn',
     ...(lanesArg === undefined ? {} : { ENGINE_LANES: lanesArg }),
-    ...(process.argv.includes('--profile') ? { NODE_OPTIONS: '--import=/tmp/prof-hook.mjs' } : {}),
+    ...(process.argv.includes('--profile') ? { NODE_OPTIONS: '--import=./bench/support/cpu-profile.mjs' } : {}),
   });
   const logger = createLogger('warn');
   const conn = new AmqpConnection({ url: vhost.url, logger, connectionName: 'bench-publisher', publishTimeoutMs: 30_000 });
