@@ -39,8 +39,9 @@ export const startEngine: ServiceStarter = async (infra) => {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: 'gaemi-engine-relay',
-    // A lost "published" mark only costs a second publication (at-least-once).
-    ...(infra.embedded.postgres ? {} : { options: '-c synchronous_commit=off' }),
+    // A lost "published" mark only costs a second publication (at-least-once). Plans per call,
+    // as for settling: a generic plan from the empty outbox would scan the whole table to mark.
+    ...(infra.embedded.postgres ? {} : { options: '-c synchronous_commit=off -c plan_cache_mode=force_custom_plan' }),
   });
   for (const pool of [settlePool, relayPool]) pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
 
