@@ -17,7 +17,9 @@
  *
  * Prints a table, then the last line
  * `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
- * `--quick` shortens every phase (for development; not a measurement).
+ * `--quick` shortens every phase (for development; not a measurement). `--profile` writes a CPU
+ * profile of the engine during the throughput phase to `.bench-profile/` (see
+ * `bench/support/cpu-profile.mjs`); `--lanes=N` sets ENGINE_LANES; `--debug` prints batch sizes.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -195,6 +197,8 @@ async function main(): Promise<void> {
         bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
       };
     };
+    const profile = process.argv.includes('--profile');
+    if (profile) engine.proc.kill('SIGUSR2'); // start the engine's CPU profile (bench/support/cpu-profile.mjs)
     const cpu0 = await cpuSnapshot();
     const t0 = performance.now();
     let next = 0;
@@ -212,6 +216,7 @@ async function main(): Promise<void> {
     await until('all settled', () => pending.size === 0, 300_000, 5);
     const last = Math.max(...ids.map((id) => arrived.get(id)?.at ?? 0));
     const cpu1 = await cpuSnapshot();
+    if (profile) engine.proc.kill('SIGUSR2'); // … and write it: the throughput phase only
     await probe.end();
     const cpuPerOrder = Object.fromEntries(
       Object.entries(cpu1).map(([k, v]) => [k, ((v - (cpu0[k as keyof typeof cpu0] ?? 0)) * 1e6) / THROUGHPUT_ORDERS]),

@@ -1,8 +1,8 @@
 /**
- * `node --import ./bench/support/cpu-profile.mjs …`: CPU-profile the whole process with the
- * inspector (NODE_OPTIONS may not carry `--cpu-prof`) and write
- * `.bench-profile/<pid>.cpuprofile` when the process exits (open it in Chrome DevTools).
- * Used by `npm run bench:settle -- --profile` for the engine child.
+ * `node --import ./bench/support/cpu-profile.mjs …`: CPU-profile a process with the inspector
+ * (NODE_OPTIONS may not carry `--cpu-prof`). SIGUSR2 starts a profile and the next SIGUSR2
+ * writes it to `.bench-profile/<pid>-<n>.cpuprofile` (open it in Chrome DevTools), so a bench
+ * can profile just one phase. Used by `npm run bench:settle -- --profile` for the engine child.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -11,16 +11,20 @@ const session = new Session();
 session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 200 });
-session.post('Profiler.start');
-let written = false;
-const write = () => {
-  if (written) return;
-  written = true;
+let running = false;
+let n = 0;
+process.on('SIGUSR2', () => {
+  if (!running) {
+    running = true;
+    session.post('Profiler.start');
+    return;
+  }
+  running = false;
+  n += 1;
+  const file = `.bench-profile/${process.pid}-${n}.cpuprofile`;
   session.post('Profiler.stop', (error, result) => {
     if (error) return;
     mkdirSync('.bench-profile', { recursive: true });
-    writeFileSync(`.bench-profile/${process.pid}.cpuprofile`, JSON.stringify(result.profile));
+    writeFileSync(file, JSON.stringify(result.profile));
   });
-};
-process.on('exit', write);
-process.on('SIGTERM', write);
+});
