@@ -104,6 +104,9 @@ export class TransientSettlementError extends Error {
   }
 }
 
+/** Prices (or the FX rate) could not be read from Redis; nothing was committed. */
+class PricesUnavailableError extends TransientSettlementError {}
+
 /** SQLSTATE classes that are about the server or the session, not the data. */
 const TRANSIENT_SQLSTATE = /^(08|40|53|57|58|55P03|XX)/;
 const NODE_NET_CODE = /^E[A-Z]+$/;
@@ -182,8 +185,10 @@ export class SettlementService {
    *   reasons; the caller keeps the deliveries and retries with backoff.
    */
   async settleBatch(messages: readonly OrderMessage[], poison: readonly PoisonItem[] = []): Promise<BatchResult> {
-    const market = await this.loadMarket(messages);
-    const now = this.clock.now();
+    // Prices come from Redis while the connection and BEGIN go to PostgreSQL: the Redis round
+    // trip is hidden behind BEGIN's. `now` is read once the prices are in.
+    const loaded = this.loadMarket(messages).then((market) => ({ market, now: this.clock.now() }));
+    loaded.catch(() => undefined); // awaited in the transaction; never an unhandled rejection
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -193,15 +198,22 @@ export class SettlementService {
     let broken: Error | undefined;
     try {
       try {
-        return await this.inTransaction(client, () => this.apply(client, messages, poison, market, now, null));
+        return await this.inTransaction(client, async () => {
+          const { market, now } = await loaded;
+          return this.apply(client, messages, poison, market, now, null);
+        });
       } catch (error) {
         if (isTransient(error)) throw error;
         this.logger.warn({ err: error, batch: messages.length }, 'batch failed on a data error; settling order by order');
       }
-      return await this.inTransaction(client, () => this.applyOneByOne(client, messages, poison, market, now));
+      return await this.inTransaction(client, async () => {
+        const { market, now } = await loaded;
+        return this.applyOneByOne(client, messages, poison, market, now);
+      });
     } catch (error) {
       if (isTransient(error)) {
-        broken = error instanceof Error ? error : new Error(String(error));
+        // Redis failing says nothing about the PostgreSQL connection: keep it in the pool.
+        if (!(error instanceof PricesUnavailableError)) broken = error instanceof Error ? error : new Error(String(error));
         throw error instanceof TransientSettlementError ? error : new TransientSettlementError('settlement transaction failed', { cause: error });
       }
       throw error;
@@ -279,7 +291,7 @@ export class SettlementService {
       ]);
       return { quotes, fx };
     } catch (error) {
-      throw new TransientSettlementError('cannot read prices from Redis', { cause: error });
+      throw new PricesUnavailableError('cannot read prices from Redis', { cause: error });
     }
   }
 
