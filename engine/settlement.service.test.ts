@@ -323,3 +323,34 @@ describe('GIVEN users registered by another path', () => {
     expect(r.events[0]?.data).toMatchObject({ user_id: existing });
   });
 });
+
+describe('GIVEN an operator who changed the fee, the whale threshold and the starting cash in the admin panel', () => {
+  it('THEN the next batch applies them: a new player gets the new starting cash, the fee and whale alert follow the settings', async () => {
+    const [p] = makePlayers(1, 'set');
+    if (!p) throw new Error('no player');
+    await pool.query(
+      `INSERT INTO settings (key, value) VALUES ('trading_fee_rate', '0.0025'), ('whale_alert_threshold_krw', '1000000'), ('starting_cash_krw', '50000000')`,
+    );
+    try {
+      await writeQuote(redis, ETH, '4000000', { ts: now });
+      const buy = orderMessage(p, ETH, 'BUY', { quantity: '1' });
+      const r = await service.settleBatch([buy]);
+      expect(r.outcomes[0]?.kind).toBe('filled');
+      const filled = await row(buy.order_id);
+      expect(filled?.fee).toBe('10000.00000000'); // 4,000,000 × 0.0025, not × 0.001
+      // 50,000,000 − 4,000,000 − 10,000
+      const w = await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [p.userId]);
+      expect(w.rows[0]?.balance_krw).toBe('45990000.00000000');
+      // 4,000,000 ≥ the operator's 1,000,000 (config says 10,000,000): a whale.
+      expect(r.events.map((e) => e.type).sort()).toEqual(['order_filled', 'whale_trade']);
+
+      // A setting removed falls back to the configuration.
+      await pool.query("DELETE FROM settings WHERE key = 'trading_fee_rate'");
+      const sell = orderMessage(p, ETH, 'SELL', { quantity: '1' });
+      expect((await service.settleBatch([sell])).outcomes[0]?.kind).toBe('filled');
+      expect((await row(sell.order_id))?.fee).toBe('4000.00000000'); // × 0.001
+    } finally {
+      await pool.query('DELETE FROM settings');
+    }
+  });
+});

@@ -5,7 +5,9 @@
  * In the transaction, set-based — two statements for the whole batch on the common path:
  * 1. `lockBatchState`: lock the players' wallets (`FOR UPDATE`, user id order) and read their
  *    flags and names, the orders already recorded (a redelivery: changes nothing, emits
- *    nothing), the instruments and the positions;
+ *    nothing), the instruments, the positions and the operator settings (fee rate, whale
+ *    threshold, starting cash from the `settings` table, read in the same transaction; a key
+ *    never set falls back to its environment variable, see {@link effectiveParams});
  * 2. first use only: register players the messages introduce (`player`) — user, wallet and the
  *    `STARTING_CASH_KRW` ledger entry `system:mint → user:<id>` — then read again;
  * 3. for each message in arrival order, the pure {@link settle} on the in-memory state (a
@@ -157,6 +159,8 @@ class BatchWriter {
 }
 
 const posKey = (userId: string, tickerId: string) => `${userId}|${tickerId}`;
+/** A plain decimal as the api stores settings (`toJsonString`). */
+const DECIMAL_RE = /^\d{1,12}(\.\d{1,8})?$/;
 const dbOrNull = (x: Decimal | null) => (x === null ? null : toDbString(x));
 
 /** See the module comment. */
@@ -282,6 +286,29 @@ export class SettlementService {
     return { outcomes, events };
   }
 
+  /**
+   * The parameters of this batch: the operator's `settings` where set (admin panel, SPEC §11;
+   * validated by the api on write), else the configuration. A stored value that does not
+   * parse as a decimal in range is ignored with a warning.
+   */
+  private effectiveParams(settings: Readonly<Record<string, string>>): SettlementParams {
+    const pick = (key: string, fallback: Decimal, ok: (d: Decimal) => boolean): Decimal => {
+      const text = settings[key];
+      if (text === undefined) return fallback;
+      const d = DECIMAL_RE.test(text) ? new Decimal(text) : null;
+      if (d !== null && ok(d)) return d;
+      this.logger.warn({ key, value: text }, 'ignoring an unusable setting; using the configured value');
+      return fallback;
+    };
+    const p = this.params;
+    return {
+      ...p,
+      feeRate: pick('trading_fee_rate', p.feeRate, (d) => d.gte(0) && d.lte('0.1')),
+      whaleThresholdKrw: pick('whale_alert_threshold_krw', p.whaleThresholdKrw, (d) => d.gt(0)),
+      startingCashKrw: pick('starting_cash_krw', p.startingCashKrw, (d) => d.gt(0)),
+    };
+  }
+
   private async loadMarket(messages: readonly OrderMessage[]): Promise<MarketData> {
     const tickers = [...new Set(messages.map((m) => m.ticker_id).filter((t) => isTickerId(t)))];
     try {
@@ -307,6 +334,7 @@ export class SettlementService {
     messages: readonly OrderMessage[],
     missing: readonly string[],
     w: BatchWriter,
+    startingCashKrw: Decimal,
   ): Promise<Map<string, string>> {
     const alias = new Map<string, string>();
     const needWallet = new Set<string>();
@@ -354,9 +382,9 @@ export class SettlementService {
       }
     }
     if (needWallet.size > 0) {
-      const cash = toDbString(this.params.startingCashKrw);
+      const cash = toDbString(startingCashKrw);
       const created = await insertWallets(client, [...needWallet].map((userId) => ({ userId, balanceKrw: cash })));
-      for (const userId of created) w.legs(randomUUID(), null, startingCashLegs(userId, this.params.startingCashKrw));
+      for (const userId of created) w.legs(randomUUID(), null, startingCashLegs(userId, startingCashKrw));
     }
     return alias;
   }
@@ -397,10 +425,11 @@ export class SettlementService {
       };
       let alias: ReadonlyMap<string, string> = new Map();
       let state = await read(alias);
+      const params = this.effectiveParams(state.settings);
       const locked = new Set(state.accounts.map((a) => a.user_id));
       const missing = [...new Set(messages.map((m) => m.user_id))].filter((id) => !locked.has(id));
       if (missing.length > 0) {
-        alias = await this.registerPlayers(client, messages, missing, w);
+        alias = await this.registerPlayers(client, messages, missing, w, params.startingCashKrw);
         state = await read(alias);
       }
 
@@ -433,7 +462,7 @@ export class SettlementService {
         }
         done.add(m.order_id);
         const player = players.get(alias.get(m.user_id) ?? m.user_id);
-        outcomes.push(this.settleOne(m, player, instruments.get(m.ticker_id) ?? null, market, now, forced, w));
+        outcomes.push(this.settleOne(m, player, instruments.get(m.ticker_id) ?? null, market, now, forced, w, params));
       }
     }
 
@@ -477,6 +506,7 @@ export class SettlementService {
     now: Date,
     forced: ErrorCode | null,
     w: BatchWriter,
+    params: SettlementParams,
   ): Outcome {
     const occurredAt = now.toISOString();
     const fail = (userId: string | null, code: string, message: string): Outcome => {
@@ -546,10 +576,10 @@ export class SettlementService {
       now,
       instrument,
       marketOpen: instrument !== null && this.calendar.isOpen(instrument.market, this.marketClock.now()),
-      feeRate: this.params.feeRate,
-      priceStaleMs: this.params.priceStaleMs,
-      fxStaleMs: this.params.fxStaleMs,
-      whaleThresholdKrw: this.params.whaleThresholdKrw,
+      feeRate: params.feeRate,
+      priceStaleMs: params.priceStaleMs,
+      fxStaleMs: params.fxStaleMs,
+      whaleThresholdKrw: params.whaleThresholdKrw,
     });
     if (!result.ok) return recordFailure(result.error.code, result.error.message);
 

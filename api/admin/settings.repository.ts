@@ -4,7 +4,12 @@
  * Redis hash `config:settings` for cheap reads by other processes; a key that was never set
  * falls back to its environment variable.
  *
- * Keys (exact; the engine and bot read them):
+ * The engine reads `trading_fee_rate`, `whale_alert_threshold_krw` and `starting_cash_krw`
+ * from the table inside each settling transaction, so a change applies from the next batch
+ * (`lockBatchState` in platform/db/settlement.repository.ts); `max_leverage` and
+ * `maintenance_margin` wait for margin trading.
+ *
+ * Keys (exact):
  * | key | env default | meaning |
  * |---|---|---|
  * | `trading_fee_rate` | `TRADING_FEE_RATE` | fee as a fraction of notional (0–0.1) |

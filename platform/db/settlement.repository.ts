@@ -181,7 +181,15 @@ export interface BatchState {
   existingOrderIds: string[];
   instruments: InstrumentRow[];
   positions: PositionRow[];
+  /**
+   * Operator settings the engine applies (`settings` table, set from the admin panel):
+   * key → stored text, only the keys of {@link ENGINE_SETTING_KEYS} that were ever set.
+   */
+  settings: Record<string, string>;
 }
+
+/** The `settings` keys that settlement reads (see api/admin/settings.repository.ts). */
+export const ENGINE_SETTING_KEYS = ['trading_fee_rate', 'whale_alert_threshold_krw', 'starting_cash_krw'] as const;
 
 /**
  * One statement: lock the wallets of `userIds` (user id order) with their users' flags and
@@ -198,7 +206,7 @@ export async function lockBatchState(
   client: SqlClient,
   keys: { userIds: readonly string[]; orderIds: readonly string[]; tickerIds: readonly string[]; posUserIds: readonly string[]; posTickerIds: readonly string[] },
 ): Promise<BatchState> {
-  const rows = await run<{ accounts: LockedAccountRow[]; existing: string[]; instruments: InstrumentRow[]; positions: PositionRow[] }>(
+  const rows = await run<{ accounts: LockedAccountRow[]; existing: string[]; instruments: InstrumentRow[]; positions: PositionRow[]; settings: Record<string, string> }>(
     client,
     'settle_lock_batch_state',
     `WITH a AS (
@@ -215,11 +223,18 @@ export async function lockBatchState(
                       p.average_price::text AS average_price, p.average_cost_krw::text AS average_cost_krw,
                       p.realized_pnl_krw::text AS realized_pnl_krw, p.currency
                  FROM portfolios p JOIN unnest($4::uuid[], $5::text[]) AS k(user_id, ticker_id)
-                   ON p.user_id = k.user_id AND p.ticker_id = k.ticker_id) p) AS positions`,
-    [keys.userIds, keys.orderIds, keys.tickerIds, keys.posUserIds, keys.posTickerIds],
+                   ON p.user_id = k.user_id AND p.ticker_id = k.ticker_id) p) AS positions,
+            (SELECT coalesce(json_object_agg(key, value), '{}'::json) FROM settings WHERE key = ANY($6::text[])) AS settings`,
+    [keys.userIds, keys.orderIds, keys.tickerIds, keys.posUserIds, keys.posTickerIds, [...ENGINE_SETTING_KEYS]],
   );
   const r = rows[0];
-  return { accounts: r?.accounts ?? [], existingOrderIds: r?.existing ?? [], instruments: r?.instruments ?? [], positions: r?.positions ?? [] };
+  return {
+    accounts: r?.accounts ?? [],
+    existingOrderIds: r?.existing ?? [],
+    instruments: r?.instruments ?? [],
+    positions: r?.positions ?? [],
+    settings: r?.settings ?? {},
+  };
 }
 
 /** The writes of one batch. */
