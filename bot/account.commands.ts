@@ -25,7 +25,10 @@ export interface AccountCommandDeps {
   rank: RankService;
   calendar: MarketCalendar;
   clock: Clock;
-  startingCashKrw: Decimal;
+  /** Market time for open/closed (the replay clock in replay); default `clock`. */
+  marketClock?: Clock;
+  /** Cash a new player starts with (the operator's setting, else `STARTING_CASH_KRW`). */
+  startingCashKrw: () => Promise<Decimal>;
 }
 
 /** `/price ticker`: last price (live, else last candle close), change, KRW value, market hours, age. */
@@ -43,7 +46,7 @@ export async function priceCommand(ctx: CommandContext, deps: AccountCommandDeps
     });
   }
   const now = deps.clock.now();
-  const status = deps.calendar.status(marketOfTicker(entry.id), now);
+  const status = deps.calendar.status(marketOfTicker(entry.id), (deps.marketClock ?? deps.clock).now());
   return ok({
     ephemeral: false,
     body: priceView(ctx.lang, { id: entry.id, entry, currency: entry.currency, point, ageMs: now.getTime() - point.at.getTime(), fx, status }),
@@ -61,7 +64,7 @@ export async function meCommand(ctx: CommandContext, deps: AccountCommandDeps): 
   };
   const name = invoker.nickname ?? invoker.username;
   if (account === null) {
-    const value = valueAccount(deps.startingCashKrw, [], new Map(), null);
+    const value = valueAccount(await deps.startingCashKrw(), [], new Map(), null);
     return ok({ ephemeral, body: meView(lang, { name, value, reservedKrw: ZERO, registered: false, rank: null, names }) });
   }
   const open = account.holdings.filter((h) => !h.quantity.isZero());

@@ -9,6 +9,8 @@
  */
 import type { ServiceStarter, RunningService } from '../platform/process.js';
 import { Decimal } from '../core/money.js';
+import { SETTINGS_REDIS_KEY } from '../platform/redis.js';
+import type { Redis } from '../platform/redis.js';
 import { OrderService } from '../platform/orders/order.service.js';
 import { AccountRepository } from './account.repository.js';
 import { OrderServicePlacer } from './order-intake.js';
@@ -23,6 +25,23 @@ import { RankService } from './rank.service.js';
 import { ReplyTracker } from './reply-tracker.js';
 import { createInteractionVerifier } from './signature.js';
 import { TickerCatalogue } from './ticker-catalogue.js';
+
+const CASH_RE = /^\d{1,12}(\.\d{1,8})?$/;
+
+/**
+ * Starting cash of a new player as `/me` shows it before the first order: the operator's
+ * setting from the Redis hash `config:settings` (the api mirrors the `settings` table there),
+ * else `fallback` (`STARTING_CASH_KRW`) when it is unset, unusable or Redis does not answer.
+ */
+async function startingCash(redis: Redis, fallback: Decimal): Promise<Decimal> {
+  try {
+    const v = await redis.hget(SETTINGS_REDIS_KEY, 'starting_cash_krw');
+    if (v !== null && CASH_RE.test(v) && new Decimal(v).gt(0)) return new Decimal(v);
+  } catch {
+    // Redis unavailable: the configured value is the best answer.
+  }
+  return fallback;
+}
 
 export const startBot: ServiceStarter = async (infra, http) => {
   const { config, clock } = infra;
@@ -51,7 +70,8 @@ export const startBot: ServiceStarter = async (infra, http) => {
     rank,
     calendar: infra.calendar,
     clock,
-    startingCashKrw: new Decimal(config.STARTING_CASH_KRW.toFixed()),
+    marketClock: infra.marketClock,
+    startingCashKrw: () => startingCash(infra.redis.client, new Decimal(config.STARTING_CASH_KRW.toFixed())),
     discord,
     logger,
     deadlineMs: config.DISCORD_DEFER_AFTER_MS,

@@ -6,7 +6,7 @@
  * writes them; candles inserted the way the feeder stores them.
  */
 import type { APIInteraction, APIInteractionResponse } from 'discord-api-types/v10';
-import { InteractionResponseType, Locale, MessageFlags } from 'discord-api-types/v10';
+import { InteractionResponseType, InteractionType, Locale, MessageFlags } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../core/ports.js';
 import { playerIdOf } from '../core/order-message.js';
@@ -26,7 +26,12 @@ import { createTestDatabase } from '../test/support/database.js';
 import type { TestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
 import type { TestRedis } from '../test/support/redis.js';
+import { priceCommand } from './account.commands.js';
+import type { AccountCommandDeps } from './account.commands.js';
 import { startBot } from './bot.service.js';
+import { invokerOf, Options } from './command-context.js';
+import { PriceBook } from './price-book.js';
+import { TickerCatalogue } from './ticker-catalogue.js';
 import { RANK_KEY, RANK_VALUES_KEY } from './rank.service.js';
 import { FakeDiscord } from './testing/fake-discord.js';
 import { APP_ID, autocomplete, command, ping, signatureHeaders, testKey } from './testing/interactions.js';
@@ -351,6 +356,33 @@ describe('GIVEN the engine running', () => {
     expect(f['가격 시각']).toMatch(/^최근 캔들 종가 \(1m, 2025-05-13 15:29 KST\)/);
   });
 
+  it('THEN /price asks the calendar at market time: a replay clock in the KRX session shows KRX open', async () => {
+    await quote('KRX-STOCK-005930', '56000', 'KRW');
+    const interaction = command('price', { ticker: '005930' }, alice, Locale.EnglishUS);
+    if (interaction.type !== InteractionType.ApplicationCommand) throw new Error('not a command');
+    const ctx = { interaction, invoker: invokerOf(interaction), lang: 'en' as const, options: new Options(interaction) };
+    const catalogue = new TickerCatalogue(infra.db.sequelize, createLogger('silent'));
+    const deps = (marketClock: Clock): AccountCommandDeps => ({
+      catalogue,
+      prices: new PriceBook(infra.quotes, infra.db.sequelize, clock),
+      accounts: undefined as never,
+      rank: undefined as never,
+      calendar: infra.calendar,
+      clock,
+      marketClock,
+      startingCashKrw: () => Promise.resolve(new Decimal('1')),
+    });
+    const market = async (marketClock: Clock) => {
+      const r = await priceCommand(ctx, deps(marketClock));
+      if (!r.ok) throw new Error(r.error.message);
+      return (r.value.body.embeds?.[0]?.fields ?? []).find((f) => f.name === 'Market')?.value;
+    };
+    // Wall (test) clock: Tuesday 15:00 UTC = 00:00 KST, KRX closed.
+    expect(await market(clock)).toMatch(/^🔴 Closed · next open 2025-05-14 09:00 KST$/);
+    // Replayed market time: Monday 2025-05-12 01:00 UTC = 10:00 KST, KRX in session.
+    expect(await market({ now: () => new Date('2025-05-12T01:00:00Z') })).toMatch(/^🟢 Open · closes 2025-05-12 15:30 KST$/);
+  });
+
   it('THEN /price with no price at all says so in one line', async () => {
     const r = await send(command('price', { ticker: 'KRX-STOCK-005380' }, alice, Locale.EnglishUS));
     expect(r.body.data?.flags).toBe(MessageFlags.Ephemeral);
@@ -391,6 +423,16 @@ describe('GIVEN the engine running', () => {
     const r = await send(command('me', {}, { id: '910000000000000099', username: 'newbie' }, Locale.EnglishUS));
     expect(r.body.data?.embeds?.[0]?.description).toMatch(/first order registers you/);
     expect(fieldsOf(r.body.data)['Cash']).toBe('₩100,000,000');
+  });
+
+  it('THEN /me for a newcomer shows the starting cash the operator set in the admin panel', async () => {
+    await infra.redis.client.hset('config:settings', 'starting_cash_krw', '50000000');
+    try {
+      const r = await send(command('me', {}, { id: '910000000000000098', username: 'newbie2' }, Locale.EnglishUS));
+      expect(fieldsOf(r.body.data)['Cash']).toBe('₩50,000,000');
+    } finally {
+      await infra.redis.client.del('config:settings');
+    }
   });
 
   it('THEN /rank lists the top players by equity from rank:equity and the caller\'s place', async () => {

@@ -18,6 +18,8 @@ export const priceKey = (tickerId: string): string => `price:${tickerId}`;
 export const FX_KEY = 'fx:USDKRW';
 /** Redis channel on which every quote is published. */
 export const MARKET_UPDATES_CHANNEL = 'market_updates';
+/** Redis hash mirroring the operator's `settings` (key → decimal string), written by the api. */
+export const SETTINGS_REDIS_KEY = 'config:settings';
 
 export interface RedisConnections {
   /** Commands (get/set/pipeline/publish). */

@@ -28,7 +28,8 @@ export const SETTING_KEYS = ['trading_fee_rate', 'whale_alert_threshold_krw', 's
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
 /** The Redis hash mirroring the `settings` table. */
-export const SETTINGS_REDIS_KEY = 'config:settings';
+export { SETTINGS_REDIS_KEY } from '../../platform/redis.js';
+import { SETTINGS_REDIS_KEY } from '../../platform/redis.js';
 
 /** Allowed range of each setting (inclusive bounds; `gtZero` excludes 0). */
 export const SETTING_RULES: Readonly<Record<SettingKey, { min: string; max: string; gtZero: boolean; unit: string }>> = {
