@@ -9,7 +9,8 @@
  *    threshold, starting cash from the `settings` table, read in the same transaction; a key
  *    never set falls back to its environment variable, see {@link effectiveParams});
  * 2. first use only: register players the messages introduce (`player`) — user, wallet and the
- *    `STARTING_CASH_KRW` ledger entry `system:mint → user:<id>` — then read again;
+ *    starting cash (setting `starting_cash_krw`, else `STARTING_CASH_KRW`) as the ledger entry
+ *    `system:mint → user:<id>` — then read again;
  * 3. for each message in arrival order, the pure {@link settle} on the in-memory state (a
  *    player's later order sees the earlier fill of the same batch);
  * 4. `writeBatch`: orders (`ON CONFLICT (id) DO NOTHING`), ledger rows, positions, wallets and

@@ -54,6 +54,7 @@ export class DeliveryBatcher {
     lane.buffer.push(delivery);
     if (!lane.running) {
       lane.running = true;
+      // Let the deliveries already in the socket buffer arrive before cutting a batch.
       setImmediate(() => void this.drain(lane));
     }
   }
