@@ -9,6 +9,7 @@
  */
 import type { ServiceStarter, RunningService } from '../platform/process.js';
 import { Decimal } from '../core/money.js';
+import { parseSetting } from '../core/settings.js';
 import { SETTINGS_REDIS_KEY } from '../platform/redis.js';
 import type { Redis } from '../platform/redis.js';
 import { OrderService } from '../platform/orders/order.service.js';
@@ -26,8 +27,6 @@ import { ReplyTracker } from './reply-tracker.js';
 import { createInteractionVerifier } from './signature.js';
 import { TickerCatalogue } from './ticker-catalogue.js';
 
-const CASH_RE = /^\d{1,12}(\.\d{1,8})?$/;
-
 /**
  * Starting cash of a new player as `/me` shows it before the first order: the operator's
  * setting from the Redis hash `config:settings` (the api mirrors the `settings` table there),
@@ -35,8 +34,8 @@ const CASH_RE = /^\d{1,12}(\.\d{1,8})?$/;
  */
 async function startingCash(redis: Redis, fallback: Decimal): Promise<Decimal> {
   try {
-    const v = await redis.hget(SETTINGS_REDIS_KEY, 'starting_cash_krw');
-    if (v !== null && CASH_RE.test(v) && new Decimal(v).gt(0)) return new Decimal(v);
+    const parsed = parseSetting('starting_cash_krw', await redis.hget(SETTINGS_REDIS_KEY, 'starting_cash_krw'));
+    if (parsed.ok) return parsed.value;
   } catch {
     // Redis unavailable: the configured value is the best answer.
   }

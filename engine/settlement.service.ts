@@ -42,6 +42,8 @@ import { EVENT_NAMESPACE, orderEventId, orderTermsOf, uuidV5 } from '../core/ord
 import type { Clock, FxRate, Quote, QuoteCache } from '../core/ports.js';
 import { emptyPosition, settle, startingCashLegs } from '../core/settle.js';
 import type { Account, Instrument, LedgerLeg, Position, SettleOrder } from '../core/settle.js';
+import { parseSetting } from '../core/settings.js';
+import type { SettingKey } from '../core/settings.js';
 import { isTickerId } from '../core/ticker.js';
 import {
   insertUsers,
@@ -160,8 +162,6 @@ class BatchWriter {
 }
 
 const posKey = (userId: string, tickerId: string) => `${userId}|${tickerId}`;
-/** A plain decimal as the api stores settings (`toJsonString`). */
-const DECIMAL_RE = /^\d{1,12}(\.\d{1,8})?$/;
 const dbOrNull = (x: Decimal | null) => (x === null ? null : toDbString(x));
 
 /** See the module comment. */
@@ -288,25 +288,25 @@ export class SettlementService {
   }
 
   /**
-   * The parameters of this batch: the operator's `settings` where set (admin panel, SPEC §11;
-   * validated by the api on write), else the configuration. A stored value that does not
-   * parse as a decimal in range is ignored with a warning.
+   * The parameters of this batch: the operator's `settings` where set (admin panel, SPEC §11),
+   * else the configuration. A stored value {@link parseSetting} refuses is ignored with a
+   * warning.
    */
   private effectiveParams(settings: Readonly<Record<string, string>>): SettlementParams {
-    const pick = (key: string, fallback: Decimal, ok: (d: Decimal) => boolean): Decimal => {
+    const pick = (key: SettingKey, fallback: Decimal): Decimal => {
       const text = settings[key];
       if (text === undefined) return fallback;
-      const d = DECIMAL_RE.test(text) ? new Decimal(text) : null;
-      if (d !== null && ok(d)) return d;
-      this.logger.warn({ key, value: text }, 'ignoring an unusable setting; using the configured value');
+      const parsed = parseSetting(key, text);
+      if (parsed.ok) return parsed.value;
+      this.logger.warn({ key, value: text, reason: parsed.error.message }, 'ignoring an unusable setting; using the configured value');
       return fallback;
     };
     const p = this.params;
     return {
       ...p,
-      feeRate: pick('trading_fee_rate', p.feeRate, (d) => d.gte(0) && d.lte('0.1')),
-      whaleThresholdKrw: pick('whale_alert_threshold_krw', p.whaleThresholdKrw, (d) => d.gt(0)),
-      startingCashKrw: pick('starting_cash_krw', p.startingCashKrw, (d) => d.gt(0)),
+      feeRate: pick('trading_fee_rate', p.feeRate),
+      whaleThresholdKrw: pick('whale_alert_threshold_krw', p.whaleThresholdKrw),
+      startingCashKrw: pick('starting_cash_krw', p.startingCashKrw),
     };
   }
 

@@ -7,7 +7,8 @@
 import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { ErrorCode } from '../../core/errors.js';
-import { Decimal, parseDecimal } from '../../core/money.js';
+import type { Decimal } from '../../core/money.js';
+import { parseDecimal } from '../../core/money.js';
 import { TEMPLATE_KEYS, TEMPLATE_VARIABLES, isTemplateKey, renderTemplate, unknownPlaceholders } from '../../core/templates.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../platform/auth/password.js';
 import type { ReadinessReport } from '../../platform/health.js';
@@ -23,8 +24,9 @@ import type { OrderQueries } from '../orders/order.queries.js';
 import type { UserRepository } from '../users/user.repository.js';
 import type { AuditRepository } from './audit.repository.js';
 import { buildDashboard } from './dashboard.js';
-import { SETTING_KEYS, SETTING_RULES } from './settings.repository.js';
-import type { SettingKey, SettingsRepository } from './settings.repository.js';
+import { SETTING_KEYS, SETTING_RULES, parseSetting } from '../../core/settings.js';
+import type { SettingKey } from '../../core/settings.js';
+import type { SettingsRepository } from './settings.repository.js';
 import { TEMPLATE_SAMPLES } from './template-samples.js';
 import { exec } from '../sql.js';
 
@@ -408,14 +410,9 @@ export function adminRoutes(deps: AdminRoutesDeps): AnyRoute[] {
         for (const key of SETTING_KEYS) {
           const raw = body[key];
           if (raw === undefined) continue;
-          const rule = SETTING_RULES[key];
-          const parsed = parseDecimal(raw, { field: key, allowZero: !rule.gtZero, max: new Decimal(rule.max), code: ErrorCode.INVALID_INPUT });
+          const parsed = parseSetting(key, raw);
           if (!parsed.ok) {
             sendFailure(res, parsed.error);
-            return 'handled';
-          }
-          if (parsed.value.lt(rule.min)) {
-            sendError(res, ErrorCode.INVALID_INPUT, `${key} must be at least ${rule.min}`, { field: key });
             return 'handled';
           }
           values[key] = parsed.value;

@@ -1,8 +1,8 @@
 /**
- * Game settings operators change at run time (SPEC §11: fee, whale threshold, margin,
- * starting cash). Durable in PostgreSQL `settings` (key → decimal string), mirrored in the
- * Redis hash `config:settings` for cheap reads by other processes; a key that was never set
- * falls back to its environment variable.
+ * Storage of the game settings (keys, ranges and parser: core/settings.ts). Durable in
+ * PostgreSQL `settings` (key → decimal string), mirrored in the Redis hash `config:settings`
+ * for cheap reads by other processes; a key that was never set falls back to its environment
+ * variable.
  *
  * The engine reads `trading_fee_rate`, `whale_alert_threshold_krw` and `starting_cash_krw`
  * from the table inside each settling transaction, so a change applies from the next batch
@@ -21,24 +21,11 @@
 import type { Redis } from 'ioredis';
 import type { Sequelize, Transaction } from 'sequelize';
 import { Decimal, toJsonString } from '../../core/money.js';
+import { SETTING_KEYS } from '../../core/settings.js';
+import type { SettingKey } from '../../core/settings.js';
+import { SETTINGS_REDIS_KEY } from '../../platform/redis.js';
 import type { Config } from '../../platform/config.js';
 import { rows } from '../sql.js';
-
-export const SETTING_KEYS = ['trading_fee_rate', 'whale_alert_threshold_krw', 'starting_cash_krw', 'max_leverage', 'maintenance_margin'] as const;
-export type SettingKey = (typeof SETTING_KEYS)[number];
-
-/** The Redis hash mirroring the `settings` table. */
-export { SETTINGS_REDIS_KEY } from '../../platform/redis.js';
-import { SETTINGS_REDIS_KEY } from '../../platform/redis.js';
-
-/** Allowed range of each setting (inclusive bounds; `gtZero` excludes 0). */
-export const SETTING_RULES: Readonly<Record<SettingKey, { min: string; max: string; gtZero: boolean; unit: string }>> = {
-  trading_fee_rate: { min: '0', max: '0.1', gtZero: false, unit: 'fraction' },
-  whale_alert_threshold_krw: { min: '0', max: '999999999999', gtZero: true, unit: 'KRW' },
-  starting_cash_krw: { min: '0', max: '999999999999', gtZero: true, unit: 'KRW' },
-  max_leverage: { min: '1', max: '100', gtZero: true, unit: 'ratio' },
-  maintenance_margin: { min: '0', max: '1', gtZero: false, unit: 'fraction' },
-};
 
 export interface SettingView {
   key: SettingKey;

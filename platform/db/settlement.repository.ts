@@ -12,6 +12,7 @@
  * writers cannot deadlock and one player's rows change in one transaction at a time.
  */
 import type { PoolClient, QueryResultRow } from 'pg';
+import type { SettingKey } from '../../core/settings.js';
 
 /** The part of a `pg` client this repository uses (a `PoolClient` or a `Client`). */
 export type SqlClient = Pick<PoolClient, 'query'>;
@@ -188,8 +189,8 @@ export interface BatchState {
   settings: Record<string, string>;
 }
 
-/** The `settings` keys that settlement reads (see api/admin/settings.repository.ts). */
-export const ENGINE_SETTING_KEYS = ['trading_fee_rate', 'whale_alert_threshold_krw', 'starting_cash_krw'] as const;
+/** The `settings` keys that settlement reads (core/settings.ts). */
+export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', 'whale_alert_threshold_krw', 'starting_cash_krw'];
 
 /**
  * One statement: lock the wallets of `userIds` (user id order) with their users' flags and
