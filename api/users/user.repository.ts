@@ -61,19 +61,8 @@ export interface NewAccount {
 
 const USER_COLUMNS = 'id, username, nickname, role, discord_user_id, password_hash, is_suspended, is_bankrupt, bankruptcy_count, created_at';
 
-interface SummaryRow {
-  id: string;
-  username: string;
-  nickname: string | null;
-  role: Role;
-  discord_user_id: string | null;
-  is_suspended: boolean;
-  is_bankrupt: boolean;
-  bankruptcy_count: number;
-  balance_krw: string | null;
-  reserved_krw: string | null;
-  created_at: Date;
-}
+/** A {@link UserSummary} as the driver returns it (`created_at` a Date). */
+type SummaryRow = Omit<UserSummary, 'created_at'> & { created_at: Date };
 
 function summary(r: SummaryRow): UserSummary {
   return {

@@ -31,28 +31,18 @@ export interface UserRow {
   has_wallet: boolean;
 }
 
+/** A {@link UserRow} per user; a WHERE clause follows. */
+const SELECT_USER_ROWS = `SELECT u.id, u.discord_user_id, u.username, u.nickname, u.is_suspended, (w.user_id IS NOT NULL) AS has_wallet
+       FROM users u LEFT JOIN wallets w ON w.user_id = u.id`;
+
 /** Users by id, with whether they have a wallet. */
 export function loadUsers(client: SqlClient, ids: readonly string[]): Promise<UserRow[]> {
-  return run<UserRow>(
-    client,
-    'settle_load_users',
-    `SELECT u.id, u.discord_user_id, u.username, u.nickname, u.is_suspended, (w.user_id IS NOT NULL) AS has_wallet
-       FROM users u LEFT JOIN wallets w ON w.user_id = u.id
-      WHERE u.id = ANY($1::uuid[])`,
-    [ids],
-  );
+  return run<UserRow>(client, 'settle_load_users', `${SELECT_USER_ROWS} WHERE u.id = ANY($1::uuid[])`, [ids]);
 }
 
 /** Users by Discord user id (players registered by another path, e.g. OAuth). */
 export function loadUsersByDiscordId(client: SqlClient, discordIds: readonly string[]): Promise<UserRow[]> {
-  return run<UserRow>(
-    client,
-    'settle_load_users_by_discord',
-    `SELECT u.id, u.discord_user_id, u.username, u.nickname, u.is_suspended, (w.user_id IS NOT NULL) AS has_wallet
-       FROM users u LEFT JOIN wallets w ON w.user_id = u.id
-      WHERE u.discord_user_id = ANY($1::text[])`,
-    [discordIds],
-  );
+  return run<UserRow>(client, 'settle_load_users_by_discord', `${SELECT_USER_ROWS} WHERE u.discord_user_id = ANY($1::text[])`, [discordIds]);
 }
 
 /** Which of `lowerNames` (lower-cased usernames) are taken. */
