@@ -17,7 +17,9 @@ import { AppError, ErrorCode } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events.js';
 import { routingKeyOf } from '../../core/events.js';
 import type { Delivery, EventBus, OrderBus, Subscription } from '../../core/ports.js';
+import { AckCoalescer } from './ack-coalescer.js';
 import { DeliveryBatcher } from './batcher.js';
+import { batchAmqpWrites } from './write-batching.js';
 import type { TrackedDelivery } from './batcher.js';
 import {
   DEAD_REASON_HEADER,
@@ -37,6 +39,9 @@ export interface AmqpOptions {
   publishTimeoutMs?: number;
   connectionName?: string;
 }
+
+// Each Mux pass's frames leave in one socket write (see write-batching.ts).
+batchAmqpWrites();
 
 /** One connection (with recovery) shared by a process's order and event buses. */
 export class AmqpConnection {
@@ -186,8 +191,26 @@ export class RabbitOrderBus implements OrderBus {
     const batcher = new DeliveryBatcher(handler, options.maxBatch, onError, options);
     const { channel, generation } = this.conn.consumerChannel('orders-consumer', options.maxBatch * 2);
     const conn = this.conn;
+    // Acks of one channel go out coalesced (one `multiple` ack per unbroken run); a reconnect
+    // starts a new channel, whose delivery tags start again, and so a new coalescer.
+    let acks: { generation: number; coalescer: AckCoalescer<ConsumeMessage> } | undefined;
+    const coalescerOf = (born: number): AckCoalescer<ConsumeMessage> => {
+      if (acks?.generation !== born) {
+        acks?.coalescer.dispose();
+        const coalescer = new AckCoalescer<ConsumeMessage>({
+          send: (msg, multiple) => {
+            if (generation() === born && conn.isConnected()) channel.ack(msg, multiple);
+          },
+        });
+        acks = { generation: born, coalescer };
+      }
+      return acks.coalescer;
+    };
     const toDelivery = (msg: ConsumeMessage): TrackedDelivery => {
       const born = generation();
+      const tag = msg.fields.deliveryTag;
+      const coalescer = coalescerOf(born);
+      coalescer.track(tag, msg);
       let settled = false;
       const live = () => generation() === born && conn.isConnected();
       const settle = async (fn: () => void | Promise<void>) => {
@@ -202,15 +225,27 @@ export class RabbitOrderBus implements OrderBus {
         get settled() {
           return settled;
         },
-        ack: () => settle(() => channel.ack(msg)),
-        requeue: () => settle(() => channel.nack(msg, false, true)),
+        ack: () => settle(() => coalescer.ack(tag)),
+        requeue: () =>
+          settle(() => {
+            channel.nack(msg, false, true);
+            coalescer.release(tag);
+          }),
         deadLetter: (reason: string) =>
           settle(async () => {
-            await conn.publish(ORDERS_DLX, '', msg.content, {
-              messageId: msg.properties.messageId ? String(msg.properties.messageId) : 'unknown',
-              headers: { ...(msg.properties.headers ?? {}), [DEAD_REASON_HEADER]: reason },
-            });
-            channel.ack(msg);
+            // Not acked (nor covered by a neighbour's `multiple` ack) before the copy is confirmed;
+            // if the copy fails, the message goes back to the queue to be dead-lettered again.
+            try {
+              await conn.publish(ORDERS_DLX, '', msg.content, {
+                messageId: msg.properties.messageId ? String(msg.properties.messageId) : 'unknown',
+                headers: { ...(msg.properties.headers ?? {}), [DEAD_REASON_HEADER]: reason },
+              });
+            } catch (error) {
+              if (live()) channel.nack(msg, false, true);
+              coalescer.release(tag);
+              throw error;
+            }
+            coalescer.ack(tag);
           }),
       };
     };
