@@ -17,7 +17,8 @@
  *
  * Prints a table, then the last line
  * `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
- * `--quick` shortens every phase (for development; not a measurement). `--profile` writes a CPU
+ * `--quick` shortens every phase and `--throughput-only` skips all but the throughput phase
+ * (both for development; not a measurement). `--profile` writes a CPU
  * profile of the engine during the throughput phase to `.bench-profile/` (see
  * `bench/support/cpu-profile.mjs`); `--lanes=N` sets ENGINE_LANES; `--debug` prints batch sizes.
  */
@@ -41,6 +42,8 @@ import { createTestRedis } from '../test/support/redis.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
+/** `--throughput-only`: skip pgbench and the latency phases (development; not a measurement). */
+const throughputOnly = process.argv.includes('--throughput-only');
 const debug = process.argv.includes('--debug');
 /** `--lanes=N` overrides ENGINE_LANES of the engine under test. */
 const lanesArg = process.argv.find((a) => a.startsWith('--lanes='))?.slice('--lanes='.length);
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   log(`pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), before the engine runs…`);
-  const tpsBefore = await pgbenchTps(config.TEST_PG_ADMIN_URL);
+  const tpsBefore = throughputOnly ? Number.NaN : await pgbenchTps(config.TEST_PG_ADMIN_URL);
   log(`  tps = ${tpsBefore.toFixed(0)}`);
 
   const [db, vhost, testRedis] = await Promise.all([createTestDatabase('bench'), createTestVhost('bench'), createTestRedis()]);
@@ -251,6 +254,7 @@ async function main(): Promise<void> {
       confirmMs.sort((a, b) => a - b);
       return { rate, achieved, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN, confirmP50: percentile(confirmMs, 50), confirmP99: percentile(confirmMs, 99) };
     };
+    if (throughputOnly) return;
     log(`latency: offered 200/s and 1,000/s for ${LATENCY_SECONDS} s each…`);
     const at200 = await latency(200);
     const at1000 = await latency(1_000);

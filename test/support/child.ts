@@ -26,7 +26,8 @@ export interface Child {
 export function runEntry(entry: string, env: Record<string, string>): Child {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SERVICE_VARS.includes(k)) base[k] = v;
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // The flags of the npm start scripts (package.json).
+  const proc = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', entry], {
     cwd: PROJECT_ROOT,
     env: { ...base, NODE_ENV: 'test', ...env },
   });
