@@ -9,6 +9,7 @@ import * as m0002 from './0002-ledger-account-check.js';
 import * as m0003 from './0003-notifier-webhooks.js';
 import * as m0004 from './0004-ledger-statement-checks.js';
 import * as m0005 from './0005-portfolio-hot-updates.js';
+import * as m0006 from './0006-ledger-checks-cached-plans.js';
 
 export interface MigrationModule {
   name: string;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0003-notifier-webhooks', ...m0003 },
   { name: '0004-ledger-statement-checks', ...m0004 },
   { name: '0005-portfolio-hot-updates', ...m0005 },
+  { name: '0006-ledger-checks-cached-plans', ...m0006 },
 ];
