@@ -75,6 +75,9 @@ async function pgbenchTps(adminUrl: string): Promise<number> {
   u.pathname = `/${name}`;
   try {
     await run('pgbench', ['-i', '-q', u.toString()]);
+    // Start from a clean checkpoint (the throughput phase does too): dirty pages and WAL left by
+    // an earlier phase would otherwise be flushed on this phase's time.
+    await admin.query('CHECKPOINT');
     const { stdout } = await run('pgbench', ['-c', '8', '-j', '2', '-T', String(PGBENCH_SECONDS), u.toString()], { maxBuffer: 1 << 20 });
     const m = /tps = ([0-9.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([0-9.]+)/.exec(stdout);
     if (!m?.[1]) throw new Error(`cannot read pgbench output:\n${stdout}`);
@@ -124,6 +127,18 @@ async function main(): Promise<void> {
   const logger = createLogger('warn');
   const conn = new AmqpConnection({ url: vhost.url, logger, connectionName: 'bench-publisher', publishTimeoutMs: 30_000 });
   const subscriber = new Redis(testRedis.url);
+  let stopped: Promise<void> | undefined;
+  /** Stop the engine and the clients, and drop the engine's database, vhost and Redis db (once). */
+  const stop = () =>
+    (stopped ??= (async () => {
+      clearInterval(quoteTimer);
+      engine.kill('SIGTERM');
+      await engine.exited(15_000).catch(() => engine.kill('SIGKILL'));
+      await conn.close().catch(() => undefined);
+      await subscriber.quit().catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+      await Promise.all([db.drop(), vhost.drop(), testRedis.release()]);
+    })());
   try {
     await engine.waitFor(/ready/, 60_000);
     await conn.ready();
@@ -188,6 +203,7 @@ async function main(): Promise<void> {
     let cpuLine = '';
     const probe = new pg.Client({ connectionString: db.url });
     await probe.connect();
+    await probe.query('CHECKPOINT'); // as before each pgbench run: no earlier phase's dirty pages or WAL
     const cpuSnapshot = async () => {
       const backends = await probe.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
       const { stdout } = await run('pgrep', ['-f', 'beam.smp']).catch(() => ({ stdout: '' }));
@@ -273,7 +289,10 @@ async function main(): Promise<void> {
       }
       for (const [k, x] of buckets) log(`  ${k} batches=${x.n} orders=${x.orders} avg_size=${(x.orders / x.n).toFixed(0)} busy_ms=${x.ms}`);
     }
-    // The machine may be shared: the baseline is taken before and after, and averaged.
+    // The machine may be shared: the baseline is taken before and after, and averaged. The
+    // engine is stopped and its database dropped first, so the second baseline runs on the same
+    // quiet server as the first (no relay sweeps, no autovacuum of the engine's tables).
+    await stop();
     log(`pgbench TPC-B baseline again, after the engine ran…`);
     const tpsAfter = await pgbenchTps(config.TEST_PG_ADMIN_URL);
     log(`  tps = ${tpsAfter.toFixed(0)}`);
@@ -297,13 +316,7 @@ async function main(): Promise<void> {
     log('');
     log(`settle orders_per_s=${ordersPerS.toFixed(0)} pgbench_tps=${tps.toFixed(0)} ratio=${ratio.toFixed(2)} p99_ms_at_1000=${at1000.p99.toFixed(1)}`);
   } finally {
-    clearInterval(quoteTimer);
-    engine.kill('SIGTERM');
-    await engine.exited(15_000).catch(() => engine.kill('SIGKILL'));
-    await conn.close().catch(() => undefined);
-    await subscriber.quit().catch(() => undefined);
-    await redis.quit().catch(() => undefined);
-    await Promise.all([db.drop(), vhost.drop(), testRedis.release()]);
+    await stop();
   }
 }
 
