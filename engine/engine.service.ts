@@ -16,8 +16,9 @@ import { OutboxRelay } from './outbox.relay.js';
 import { SettlementService, settlementParamsOf } from './settlement.service.js';
 
 /**
- * Session settings of the engine's connections: every statement they run finds its rows by key
- * (wallets, orders, positions and users by id, outbox rows by id or `seq`), so each is planned
+ * Session settings of the engine's settling connections: every statement they run finds its
+ * rows by a key that one index serves (wallets, orders and users by id, positions by user id or
+ * `id`, see `platform/db/settlement.repository.ts`), so each is planned
  * once per connection (generic plan) and the planner may only choose index access and nested
  * loops. Planning every call instead (PostgreSQL's custom plans) cost 3 ms per transaction,
  * most of a small batch (10 orders: 570 µs of PostgreSQL CPU per order with custom plans,
@@ -48,9 +49,10 @@ export const startEngine: ServiceStarter = async (infra) => {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: 'gaemi-engine-relay',
-    // A lost "published" mark only costs a second publication (at-least-once). Marks and sweeps
-    // find rows by key, as settling does.
-    ...(infra.embedded.postgres ? {} : { options: `-c synchronous_commit=off ${KEYED_ACCESS_OPTIONS}` }),
+    // A lost "published" mark only costs a second publication (at-least-once). Planned per call
+    // (once per relayed batch, cheap): the outbox has two indexes a mark could use, and a plan
+    // cached while it was empty could pick the one over every unpublished row.
+    ...(infra.embedded.postgres ? {} : { options: '-c synchronous_commit=off -c plan_cache_mode=force_custom_plan' }),
   });
   for (const pool of [settlePool, relayPool]) pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
 

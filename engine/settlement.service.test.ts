@@ -78,7 +78,8 @@ const row = async (orderId: string) =>
   (await pool.query<Record<string, string | null>>('SELECT * FROM orders WHERE id = $1', [orderId])).rows[0];
 
 describe('GIVEN players trading crypto at random prices in random batches', () => {
-  it('THEN the ledger sums to zero per asset, no wallet goes negative, and every wallet equals the recomputation from fills', async () => {
+  /** Random trading through `settler`; the books are audited after every run. */
+  const tradeRandomly = async (settler: () => SettlementService) => {
     const op = fc.record({
       player: fc.nat(3),
       ticker: fc.constantFrom(BTC, ETH),
@@ -102,7 +103,7 @@ describe('GIVEN players trading crypto at random prices in random batches', () =
           const part = messages.slice(i, i + chunk);
           // One price per ticker per batch (the price a batch reads once from Redis).
           for (const p of part) await writeQuote(redis, p.m.ticker_id, p.price, { ts: now });
-          const result = await service.settleBatch(part.map((p) => p.m));
+          const result = await settler().settleBatch(part.map((p) => p.m));
           for (const o of result.outcomes) {
             if (o.kind !== 'filled' && o.kind !== 'failed') throw new Error(`unexpected outcome ${o.kind}`);
             kinds[o.kind] += 1;
@@ -126,6 +127,15 @@ describe('GIVEN players trading crypto at random prices in random batches', () =
     // The generator must exercise both paths, not only rejections.
     expect(kinds.filled).toBeGreaterThan(60);
     expect(kinds.failed).toBeGreaterThan(10);
+  };
+
+  it('THEN the ledger sums to zero per asset, no wallet goes negative, and every wallet equals the recomputation from fills', async () => {
+    await tradeRandomly(() => service);
+  });
+
+  it('THEN the same holds when every batch takes the locked transaction (unlockedReads: false)', async () => {
+    const locked = new SettlementService({ pool, quotes: new RedisQuoteCache(redis), calendar, clock: { now: () => now }, params, logger: createLogger('silent'), unlockedReads: false });
+    await tradeRandomly(() => locked);
   });
 });
 
@@ -354,3 +364,97 @@ describe('GIVEN an operator who changed the fee, the whale threshold and the sta
     }
   });
 });
+
+describe('GIVEN an operator adjusts a wallet between the unlocked read and the write', () => {
+  it('THEN the guarded write changes nothing, and the batch settles again locked on the adjusted balance', async () => {
+    const [p] = makePlayers(1, 'race');
+    if (!p) throw new Error('no player');
+    now = new Date();
+    await writeQuote(redis, BTC, '100000000', { ts: now });
+    // Registers the player (the locked path) with the starting cash.
+    const first = await service.settleBatch([orderMessage(p, BTC, 'BUY', { quantity: '0.01' })]);
+    expect(first.outcomes[0]?.kind).toBe('filled');
+    const afterFirst = fromDb((await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [p.userId])).rows[0]?.balance_krw ?? '');
+
+    // A pool whose connections run the adjustment right after the settling read returns.
+    const racing = new pg.Pool({ connectionString: db.url, max: 1 });
+    let adjusted = 0;
+    racing.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as { query: typeof query }).query = async (...args: unknown[]) => {
+        const result = await query(...args);
+        if ((args[0] as { name?: string }).name === 'settle_read_batch_state' && adjusted === 0) {
+          adjusted += 1;
+          const txn = randomUUID();
+          await pool.query(
+            `WITH w AS (UPDATE wallets SET balance_krw = balance_krw + 1000 WHERE user_id = $1)
+             INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind)
+             VALUES ($2, 'system:adjustment', NULL, 'KRW', -1000, 'ADJUSTMENT'), ($2, 'user:' || $1, $1, 'KRW', 1000, 'ADJUSTMENT')`,
+            [p.userId, txn],
+          );
+        }
+        return result;
+      };
+    });
+    const racer = new SettlementService({ pool: racing, quotes: new RedisQuoteCache(redis), calendar, clock: { now: () => now }, params, logger: createLogger('silent') });
+    try {
+      const m = orderMessage(p, BTC, 'BUY', { quantity: '0.01' });
+      const result = await racer.settleBatch([m]);
+      expect(adjusted).toBe(1);
+      expect(result.outcomes).toEqual([{ kind: 'filled', orderId: m.order_id }]);
+      expect(result.events.filter((e) => e.type === 'order_filled')).toHaveLength(1);
+      const filled = await row(m.order_id);
+      const cost = fromDb(filled?.filled_notional_krw ?? '').plus(fromDb(filled?.fee ?? ''));
+      const balance = fromDb((await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [p.userId])).rows[0]?.balance_krw ?? '');
+      // Neither the adjustment nor the fill is lost: the write computed on the old balance did not land.
+      expect(balance.toFixed()).toBe(afterFirst.plus(1000).minus(cost).toFixed());
+      const rows = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries WHERE order_id = $1', [m.order_id]);
+      expect(rows.rows[0]?.n).toBeGreaterThan(0);
+      const unbalanced = await pool.query(
+        'SELECT 1 FROM ledger_entries WHERE txn_id IN (SELECT txn_id FROM ledger_entries WHERE user_id = $1) GROUP BY txn_id, asset HAVING sum(amount) <> 0',
+        [p.userId],
+      );
+      expect(unbalanced.rowCount).toBe(0);
+      const cash = await pool.query<{ s: string }>("SELECT sum(amount)::text AS s FROM ledger_entries WHERE user_id = $1 AND asset = 'KRW'", [p.userId]);
+      expect(fromDb(cash.rows[0]?.s ?? '').toFixed()).toBe(balance.toFixed());
+    } finally {
+      await racing.end();
+    }
+  });
+});
+
+describe('GIVEN a write computed from a wallet that has changed since', () => {
+  it('THEN writeBatch raises SQLSTATE 40001 and writes nothing: no order, no ledger row, no event', async () => {
+    const [p] = makePlayers(1, 'stale');
+    if (!p) throw new Error('no player');
+    now = new Date();
+    await writeQuote(redis, ETH, '5000000', { ts: now });
+    await service.settleBatch([orderMessage(p, ETH, 'BUY', { quantity: '1' })]);
+    const { writeBatch } = await import('../platform/db/settlement.repository.js');
+    const orderId = randomUUID();
+    const eventId = randomUUID();
+    const txn = orderId;
+    const write = writeBatch(pool, {
+      orders: [{
+        id: orderId, userId: p.userId, tickerId: ETH, side: 'BUY', type: 'MARKET', status: 'FILLED', quantity: '1', notionalKrw: null,
+        limitPrice: null, stopPrice: null, trail: null, price: '5000000', filledQuantity: '1', filledNotionalKrw: '5000000', fee: '5000',
+        realizedPnl: '0', appliedExchangeRate: null, failReason: null, source: 'discord', placedAt: now.toISOString(), filledAt: now.toISOString(),
+      }],
+      ledger: [
+        { txnId: txn, account: `user:${p.userId}`, userId: p.userId, asset: 'KRW', amount: '-5005000', kind: 'TRADE', orderId },
+        { txnId: txn, account: `market:${ETH}`, userId: null, asset: 'KRW', amount: '5005000', kind: 'TRADE', orderId },
+      ],
+      positionUpdates: [],
+      positionInserts: [],
+      // Not the balance the wallet holds.
+      wallets: [{ userId: p.userId, balanceKrw: '1', previous: { balanceKrw: '123', reservedKrw: '0' } }],
+      outbox: [{ id: eventId, type: 'order_filled', channel: 'trade_events', routingKey: 'trade_events.order_filled', payload: { id: eventId } }],
+    });
+    const error: unknown = await write.then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ code: '40001', message: 'settlement conflict: a wallet changed since it was read' });
+    expect(await row(orderId)).toBeUndefined();
+    expect((await pool.query('SELECT 1 FROM ledger_entries WHERE order_id = $1', [orderId])).rowCount).toBe(0);
+    expect((await pool.query('SELECT 1 FROM outbox_events WHERE id = $1', [eventId])).rowCount).toBe(0);
+  });
+});
+

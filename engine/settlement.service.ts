@@ -2,7 +2,14 @@
  * SettlementService: settles a batch of order messages in ONE PostgreSQL transaction (group
  * commit, SPEC §5) and reports, per message, what to do with its delivery.
  *
- * In the transaction, set-based — two statements for the whole batch on the common path:
+ * The common path is two round trips and no explicit transaction: an unlocked read of the
+ * same state as step 1 below, then step 4's write as one statement that commits on its own and
+ * is guarded — it updates a wallet or position only if it still holds the values read, inserts
+ * only new orders and positions, and otherwise raises SQLSTATE 40001 and writes nothing
+ * (`settle_guard`, migration 0007). A batch that registers players, meets such a conflict (an
+ * operator's cash adjustment in between) or a data error settles again on the locked path:
+ *
+ * In the transaction, set-based — two statements for the whole batch:
  * 1. `lockBatchState`: lock the players' wallets (`FOR UPDATE`, user id order) and read their
  *    flags and names, the orders already recorded (a redelivery: changes nothing, emits
  *    nothing), the instruments, the positions and the operator settings (fee rate, whale
@@ -74,6 +81,11 @@ export interface SettlementServiceOptions {
   marketClock?: Clock;
   params: SettlementParams;
   logger: Logger;
+  /**
+   * Settle with one unlocked read and one guarded write where possible (default true); false
+   * always takes the locked transaction (BEGIN, locking read, write, COMMIT).
+   */
+  unlockedReads?: boolean;
 }
 
 /** A message that could not be parsed (dead-lettered after the batch commits its alert). */
@@ -111,6 +123,14 @@ export class TransientSettlementError extends Error {
 
 /** Prices (or the FX rate) could not be read from Redis; nothing was committed. */
 class PricesUnavailableError extends TransientSettlementError {}
+
+/** The unlocked path met a player to register: the batch goes to the locked path. */
+class NeedsRegistration extends Error {}
+
+/** `writeBatch` found a row changed since it was read (SQLSTATE 40001 from `settle_guard`). */
+function isConflict(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40001';
+}
 
 /** SQLSTATE classes that are about the server or the session, not the data. */
 const TRANSIENT_SQLSTATE = /^(08|40|53|57|58|55P03|XX)/;
@@ -150,8 +170,12 @@ class BatchWriter {
   readonly positions = new Map<string, Position>();
   readonly touchedWallets = new Set<string>();
   readonly touchedPositions = new Set<string>();
-  /** Positions that had a row when locked (updated in place; the others are inserted). */
-  readonly existingPositions = new Set<string>();
+  /**
+   * Wallets and positions as read (8-dp strings): the write checks they are unchanged. A
+   * position read is updated in place (by its `id`); the others are inserted.
+   */
+  readonly readWallets = new Map<string, { balanceKrw: string; reservedKrw: string }>();
+  readonly readPositions = new Map<string, { id: string; quantity: string; averagePrice: string; averageCostKrw: string; realizedPnlKrw: string }>();
 
   legs(txnId: string, orderId: string | null, legs: readonly LedgerLeg[]): void {
     for (const l of legs) {
@@ -173,8 +197,10 @@ export class SettlementService {
   private readonly marketClock: Clock;
   private readonly params: SettlementParams;
   private readonly logger: Logger;
+  private readonly unlockedReads: boolean;
 
   constructor(options: SettlementServiceOptions) {
+    this.unlockedReads = options.unlockedReads ?? true;
     this.pool = options.pool;
     this.quotes = options.quotes;
     this.calendar = options.calendar;
@@ -202,10 +228,14 @@ export class SettlementService {
     }
     let broken: Error | undefined;
     try {
+      if (this.unlockedReads && poison.length === 0 && messages.length > 0) {
+        const settled = await this.settleUnlocked(client, messages, loaded);
+        if (settled) return settled;
+      }
       try {
         return await this.inTransaction(client, async () => {
           const { market, now } = await loaded;
-          return this.apply(client, messages, poison, market, now, null);
+          return this.apply(client, messages, poison, market, now, null, true);
         });
       } catch (error) {
         if (isTransient(error)) throw error;
@@ -224,6 +254,32 @@ export class SettlementService {
       throw error;
     } finally {
       client.release(broken);
+    }
+  }
+
+  /**
+   * The common path: one unlocked read and one guarded write (a statement that commits on its
+   * own), two round trips instead of BEGIN, locking read, write and COMMIT. Null when the batch
+   * must take the locked path instead: it registers players, a row changed between the read and
+   * the write (the write then wrote nothing), or a data error (settled order by order there).
+   * @throws TransientSettlementError (or a transient database error) on infrastructure failure.
+   */
+  private async settleUnlocked(
+    client: PoolClient,
+    messages: readonly OrderMessage[],
+    loaded: Promise<{ market: MarketData; now: Date }>,
+  ): Promise<BatchResult | null> {
+    const { market, now } = await loaded;
+    try {
+      return await this.apply(client, messages, [], market, now, null, false);
+    } catch (error) {
+      if (error instanceof NeedsRegistration) return null;
+      if (isConflict(error)) {
+        this.logger.debug({ err: error, batch: messages.length }, 'a row changed while settling unlocked; settling again locked');
+        return null;
+      }
+      if (isTransient(error)) throw error;
+      return null;
     }
   }
 
@@ -266,15 +322,15 @@ export class SettlementService {
     };
     const isResult = (x: unknown): x is BatchResult => typeof x === 'object' && x !== null && 'outcomes' in x && 'events' in x;
     if (poison.length > 0) {
-      const r = await attempt(() => this.apply(client, [], poison, market, now, null));
+      const r = await attempt(() => this.apply(client, [], poison, market, now, null, true));
       if (isResult(r)) events.push(...r.events);
     }
     for (const m of messages) {
-      let r = await attempt(() => this.apply(client, [m], [], market, now, null));
+      let r = await attempt(() => this.apply(client, [m], [], market, now, null, true));
       if (!isResult(r)) {
         const cause = r;
         this.logger.error({ err: cause, order_id: m.order_id }, 'order cannot be settled; recording it FAILED (INTERNAL)');
-        r = await attempt(() => this.apply(client, [m], [], market, now, ErrorCode.INTERNAL));
+        r = await attempt(() => this.apply(client, [m], [], market, now, ErrorCode.INTERNAL, true));
         if (!isResult(r)) {
           this.logger.error({ err: r, order_id: m.order_id }, 'order cannot even be recorded as failed; dead-lettering it');
           outcomes.push({ kind: 'dead', orderId: m.order_id, reason: `cannot be recorded: ${cause instanceof Error ? cause.message : String(cause)}` });
@@ -390,7 +446,11 @@ export class SettlementService {
     return alias;
   }
 
-  /** Settle `messages` inside the open transaction. `forced` fails every order with that code. */
+  /**
+   * Settle `messages`. `locked`: inside the open transaction, wallets locked, players
+   * registered; else one unlocked read and one guarded write (throws {@link NeedsRegistration}
+   * before writing anything when a player is missing). `forced` fails every order with that code.
+   */
   private async apply(
     client: PoolClient,
     messages: readonly OrderMessage[],
@@ -398,6 +458,7 @@ export class SettlementService {
     market: MarketData,
     now: Date,
     forced: ErrorCode | null,
+    locked: boolean,
   ): Promise<BatchResult> {
     const w = new BatchWriter();
     const occurredAt = now.toISOString();
@@ -420,16 +481,15 @@ export class SettlementService {
           userIds: [...new Set(messages.map(idOf))].sort(),
           orderIds: messages.map((m) => m.order_id),
           tickerIds: [...new Set(messages.map((m) => m.ticker_id))],
-          posUserIds: messages.map(idOf),
-          posTickerIds: messages.map((m) => m.ticker_id),
-        });
+        }, { lock: locked });
       };
       let alias: ReadonlyMap<string, string> = new Map();
       let state = await read(alias);
       const params = this.effectiveParams(state.settings);
-      const locked = new Set(state.accounts.map((a) => a.user_id));
-      const missing = [...new Set(messages.map((m) => m.user_id))].filter((id) => !locked.has(id));
+      const withWallet = new Set(state.accounts.map((a) => a.user_id));
+      const missing = [...new Set(messages.map((m) => m.user_id))].filter((id) => !withWallet.has(id));
       if (missing.length > 0) {
+        if (!locked) throw new NeedsRegistration();
         alias = await this.registerPlayers(client, messages, missing, w, params.startingCashKrw);
         state = await read(alias);
       }
@@ -438,6 +498,7 @@ export class SettlementService {
       for (const a of state.accounts) {
         players.set(a.user_id, { id: a.user_id, username: a.username, nickname: a.nickname });
         w.wallets.set(a.user_id, { balanceKrw: fromDb(a.balance_krw), reservedKrw: fromDb(a.reserved_krw), suspended: a.is_suspended });
+        w.readWallets.set(a.user_id, { balanceKrw: a.balance_krw, reservedKrw: a.reserved_krw });
       }
       const done = new Set(state.existingOrderIds);
       const instruments = new Map<string, Instrument>(
@@ -445,7 +506,7 @@ export class SettlementService {
       );
       for (const r of state.positions) {
         const key = posKey(r.user_id, r.ticker_id);
-        w.existingPositions.add(key);
+        w.readPositions.set(key, { id: r.id, quantity: r.quantity, averagePrice: r.average_price, averageCostKrw: r.average_cost_krw, realizedPnlKrw: r.realized_pnl_krw });
         w.positions.set(key, {
           quantity: fromDb(r.quantity),
           reservedQuantity: fromDb(r.reserved_quantity),
@@ -483,18 +544,24 @@ export class SettlementService {
         },
       ];
     });
+    // Guarded (see writeBatch): an order recorded by another settler after our read, or a wallet
+    // or position changed since, makes the write fail whole with SQLSTATE 40001 — transient
+    // (retried) in the locked path, a fall back to the locked path in the unlocked one.
     const written = await writeBatch(client, {
       orders: w.orders,
       ledger: w.ledger,
-      positionUpdates: positions.filter(([k]) => w.existingPositions.has(k)).map(([, p]) => p),
-      positionInserts: positions.filter(([k]) => !w.existingPositions.has(k)).map(([, p]) => p),
-      wallets: [...w.touchedWallets].map((userId) => ({ userId, balanceKrw: toDbString(w.wallets.get(userId)?.balanceKrw ?? ZERO) })),
+      positionUpdates: positions.flatMap(([k, p]) => {
+        const read = w.readPositions.get(k);
+        return read ? [{ ...p, id: read.id, previous: read }] : [];
+      }),
+      positionInserts: positions.filter(([k]) => !w.readPositions.has(k)).map(([, p]) => p),
+      wallets: [...w.touchedWallets].map((userId) => ({
+        userId,
+        balanceKrw: toDbString(w.wallets.get(userId)?.balanceKrw ?? ZERO),
+        previous: w.readWallets.get(userId) ?? { balanceKrw: '', reservedKrw: '' },
+      })),
       outbox: w.events.map((e) => ({ id: e.id, type: e.type, channel: channelOf(e.type), routingKey: routingKeyOf(e.type), payload: e })),
     });
-    if (written.ordersInserted !== w.orders.length) {
-      // Another settler recorded one of these orders after our check: nothing of this try stays.
-      throw new TransientSettlementError(`concurrent settlement of ${w.orders.length - written.ordersInserted} order(s); retrying the batch`);
-    }
     const inserted = new Set(written.outboxInserted);
     return { outcomes, events: w.events.filter((e) => inserted.has(e.id)) };
   }

@@ -10,6 +10,7 @@ import * as m0003 from './0003-notifier-webhooks.js';
 import * as m0004 from './0004-ledger-statement-checks.js';
 import * as m0005 from './0005-portfolio-hot-updates.js';
 import * as m0006 from './0006-ledger-checks-cached-plans.js';
+import * as m0007 from './0007-settle-guard.js';
 
 export interface MigrationModule {
   name: string;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0004-ledger-statement-checks', ...m0004 },
   { name: '0005-portfolio-hot-updates', ...m0005 },
   { name: '0006-ledger-checks-cached-plans', ...m0006 },
+  { name: '0007-settle-guard', ...m0007 },
 ];

@@ -99,6 +99,8 @@ export interface InstrumentRow {
 }
 
 export interface PositionRow {
+  /** `portfolios.id` (bigserial, as text): the key the write updates it by. */
+  id: string;
   user_id: string;
   ticker_id: string;
   quantity: string;
@@ -145,6 +147,20 @@ export interface PositionWrite {
   currency: string;
 }
 
+/** An existing position's new state and the state it was computed from (8-dp strings). */
+export interface PositionUpdate extends PositionWrite {
+  /** `portfolios.id` as read. */
+  id: string;
+  previous: { quantity: string; averagePrice: string; averageCostKrw: string; realizedPnlKrw: string };
+}
+
+/** A wallet's new balance and the balance and reservation it was computed from (KRW, 8-dp strings). */
+export interface WalletWrite {
+  userId: string;
+  balanceKrw: string;
+  previous: { balanceKrw: string; reservedKrw: string };
+}
+
 /** One `ledger_entries` row (amount an 8-dp string, non-zero). */
 export interface LedgerWrite {
   txnId: string;
@@ -184,10 +200,16 @@ export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', '
 
 /**
  * One statement: lock the wallets of `userIds` (user id order) with their users' flags and
- * names, and read which `orderIds` exist, the catalogue rows of `tickerIds` and the positions
- * of the `(posUserIds[i], posTickerIds[i])` pairs. Amounts come back as text (never JSON
- * numbers). Positions are not row-locked: every writer of a player's positions locks the
- * player's wallet first.
+ * names, and read which `orderIds` exist, the catalogue rows of `tickerIds` and every position
+ * of those users. Amounts come back as text (never JSON numbers). Positions are not
+ * row-locked: every writer of a player's positions locks the player's wallet first. With
+ * `lock: false` the same read takes no lock (outside a transaction): {@link writeBatch} then
+ * checks that nothing it read has changed.
+ *
+ * Every lookup goes by a key only one index can serve (the engine's sessions plan each
+ * statement once, see `engine/engine.service.ts`): positions by `user_id`, the leading column
+ * of the unique `(user_id, ticker_id)` index, never by a pair `portfolios_ticker_idx` could
+ * also serve (a generic plan made on an empty table chose it: 60 ms per 500 positions).
  *
  * An order committed by a concurrent settler while this statement waited for a wallet lock
  * may be missed (one snapshot per statement); `insertOrders` then inserts fewer rows than
@@ -195,28 +217,29 @@ export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', '
  */
 export async function lockBatchState(
   client: SqlClient,
-  keys: { userIds: readonly string[]; orderIds: readonly string[]; tickerIds: readonly string[]; posUserIds: readonly string[]; posTickerIds: readonly string[] },
+  keys: { userIds: readonly string[]; orderIds: readonly string[]; tickerIds: readonly string[] },
+  options: { lock?: boolean } = {},
 ): Promise<BatchState> {
+  const lock = options.lock ?? true;
   const rows = await run<{ accounts: LockedAccountRow[]; existing: string[]; instruments: InstrumentRow[]; positions: PositionRow[]; settings: Record<string, string> }>(
     client,
-    'settle_lock_batch_state',
+    lock ? 'settle_lock_batch_state' : 'settle_read_batch_state',
     `WITH a AS (
        SELECT w.user_id, w.balance_krw::text AS balance_krw, w.reserved_krw::text AS reserved_krw,
               u.is_suspended, u.username, u.nickname
          FROM wallets w JOIN users u ON u.id = w.user_id
-        WHERE w.user_id = ANY($1::uuid[]) ORDER BY w.user_id FOR UPDATE OF w
+        WHERE w.user_id = ANY($1::uuid[]) ORDER BY w.user_id${lock ? ' FOR UPDATE OF w' : ''}
      )
      SELECT (SELECT coalesce(json_agg(a), '[]'::json) FROM a) AS accounts,
             (SELECT coalesce(json_agg(o.id), '[]'::json) FROM orders o WHERE o.id = ANY($2::uuid[])) AS existing,
             (SELECT coalesce(json_agg(t), '[]'::json) FROM (SELECT id, market, currency, active FROM tickers WHERE id = ANY($3::text[])) t) AS instruments,
             (SELECT coalesce(json_agg(p), '[]'::json) FROM (
-               SELECT p.user_id, p.ticker_id, p.quantity::text AS quantity, p.reserved_quantity::text AS reserved_quantity,
+               SELECT p.id::text AS id, p.user_id, p.ticker_id, p.quantity::text AS quantity, p.reserved_quantity::text AS reserved_quantity,
                       p.average_price::text AS average_price, p.average_cost_krw::text AS average_cost_krw,
                       p.realized_pnl_krw::text AS realized_pnl_krw, p.currency
-                 FROM portfolios p JOIN unnest($4::uuid[], $5::text[]) AS k(user_id, ticker_id)
-                   ON p.user_id = k.user_id AND p.ticker_id = k.ticker_id) p) AS positions,
-            (SELECT coalesce(json_object_agg(key, value), '{}'::json) FROM settings WHERE key = ANY($6::text[])) AS settings`,
-    [keys.userIds, keys.orderIds, keys.tickerIds, keys.posUserIds, keys.posTickerIds, [...ENGINE_SETTING_KEYS]],
+                 FROM portfolios p WHERE p.user_id = ANY($1::uuid[])) p) AS positions,
+            (SELECT coalesce(json_object_agg(key, value), '{}'::json) FROM settings WHERE key = ANY($4::text[])) AS settings`,
+    [keys.userIds, keys.orderIds, keys.tickerIds, [...ENGINE_SETTING_KEYS]],
   );
   const r = rows[0];
   return {
@@ -232,9 +255,9 @@ export async function lockBatchState(
 export interface BatchWrites {
   orders: readonly OrderRow[];
   ledger: readonly LedgerWrite[];
-  positionUpdates: readonly PositionWrite[];
+  positionUpdates: readonly PositionUpdate[];
   positionInserts: readonly PositionWrite[];
-  wallets: readonly { userId: string; balanceKrw: string }[];
+  wallets: readonly WalletWrite[];
   /** `payload`: the DomainEvent object, stored as jsonb. */
   outbox: readonly { id: string; type: string; channel: string; routingKey: string; payload: object }[];
 }
@@ -245,12 +268,18 @@ export interface BatchWrites {
  * wallet balances, outbox events (`ON CONFLICT (id) DO NOTHING`). Inserted row sets travel as
  * one JSON parameter each (`json_to_recordset`): one `JSON.stringify` in the engine and one
  * native parse in PostgreSQL instead of escaping thousands of array elements. The two UPDATEs
- * join typed arrays (`unnest`), whose length the planner knows: a few rows are looked up by
- * key, where `json_to_recordset`'s fixed estimate of 100 rows chose a hash join over every
- * wallet and position (1–3 ms per small batch). Amounts are decimal strings, never numbers.
- * @returns how many orders were inserted and the ids of the outbox events inserted.
+ * join typed arrays (`unnest`), whose length the planner knows. Amounts are decimal strings,
+ * never numbers.
+ *
+ * Guarded: a wallet or position is updated only if it still holds the values the batch was
+ * computed from (`previous`), a new position only if none exists, and every order must be new.
+ * If any row falls short, `settle_guard` (migration 0007) raises SQLSTATE 40001 and the whole
+ * statement writes nothing — so the statement is safe to run on its own (autocommit) after an
+ * unlocked {@link lockBatchState}, and in a locked transaction it cannot fail this way.
+ * @returns the ids of the outbox events inserted (an event id already present is skipped).
+ * @throws pg's DatabaseError with `code` '40001' ("settlement conflict: …") when a row changed.
  */
-export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ ordersInserted: number; outboxInserted: string[] }> {
+export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ outboxInserted: string[] }> {
   const orders = b.orders.map((o) => ({
     id: o.id, user_id: o.userId, ticker_id: o.tickerId, side: o.side, type: o.type, status: o.status, quantity: o.quantity,
     notional_krw: o.notionalKrw, limit_price: o.limitPrice, stop_price: o.stopPrice, trail: o.trail, price: o.price,
@@ -264,7 +293,8 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
     user_id: p.userId, ticker_id: p.tickerId, quantity: p.quantity, average_price: p.averagePrice,
     average_cost_krw: p.averageCostKrw, realized_pnl_krw: p.realizedPnlKrw, currency: p.currency,
   });
-  const rows = await run<{ orders_inserted: number; outbox_inserted: string[] }>(
+  const u = b.positionUpdates;
+  const rows = await run<{ outbox_inserted: string[] }>(
     client,
     'settle_write_batch',
     `WITH ins_orders AS (
@@ -283,43 +313,56 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
      ), upd_positions AS (
        UPDATE portfolios p SET quantity = v.quantity, average_price = v.average_price, average_cost_krw = v.average_cost_krw,
               realized_pnl_krw = v.realized_pnl_krw, updated_at = now()
-         FROM unnest($3::uuid[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[])
-              AS v(user_id, ticker_id, quantity, average_price, average_cost_krw, realized_pnl_krw)
-        WHERE p.user_id = v.user_id AND p.ticker_id = v.ticker_id
+         FROM unnest($3::bigint[], $4::uuid[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[],
+                     $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[])
+              AS v(id, user_id, quantity, average_price, average_cost_krw, realized_pnl_krw,
+                   was_quantity, was_average_price, was_average_cost_krw, was_realized_pnl_krw)
+        WHERE p.id = v.id AND p.user_id = v.user_id
+          AND p.quantity = v.was_quantity AND p.average_price = v.was_average_price
+          AND p.average_cost_krw = v.was_average_cost_krw AND p.realized_pnl_krw = v.was_realized_pnl_krw
+       RETURNING 1
      ), ins_positions AS (
        INSERT INTO portfolios (user_id, ticker_id, quantity, average_price, average_cost_krw, realized_pnl_krw, currency)
-       SELECT * FROM json_to_recordset($9::json) AS x(user_id uuid, ticker_id text, quantity numeric, average_price numeric,
+       SELECT * FROM json_to_recordset($13::json) AS x(user_id uuid, ticker_id text, quantity numeric, average_price numeric,
               average_cost_krw numeric, realized_pnl_krw numeric, currency text)
-       ON CONFLICT (user_id, ticker_id) DO UPDATE SET
-         quantity = EXCLUDED.quantity, average_price = EXCLUDED.average_price, average_cost_krw = EXCLUDED.average_cost_krw,
-         realized_pnl_krw = EXCLUDED.realized_pnl_krw, updated_at = now()
+       ON CONFLICT (user_id, ticker_id) DO NOTHING RETURNING 1
      ), upd_wallets AS (
        UPDATE wallets w SET balance_krw = v.balance_krw, last_updated = now()
-         FROM unnest($10::uuid[], $11::numeric[]) AS v(user_id, balance_krw)
-        WHERE w.user_id = v.user_id
+         FROM unnest($14::uuid[], $15::numeric[], $16::numeric[], $17::numeric[]) AS v(user_id, balance_krw, was_balance_krw, was_reserved_krw)
+        WHERE w.user_id = v.user_id AND w.balance_krw = v.was_balance_krw AND w.reserved_krw = v.was_reserved_krw
+       RETURNING 1
      ), ins_outbox AS (
        INSERT INTO outbox_events (id, type, channel, routing_key, payload)
-       SELECT * FROM json_to_recordset($12::json) AS x(id uuid, type text, channel text, routing_key text, payload jsonb)
+       SELECT * FROM json_to_recordset($18::json) AS x(id uuid, type text, channel text, routing_key text, payload jsonb)
        ON CONFLICT (id) DO NOTHING RETURNING id
      )
-     SELECT (SELECT count(*)::int FROM ins_orders) AS orders_inserted,
+     SELECT settle_guard((SELECT count(*) FROM ins_orders) = $19::int, 'an order of the batch is already recorded')
+        AND settle_guard((SELECT count(*) FROM upd_wallets) = cardinality($14::uuid[]), 'a wallet changed since it was read')
+        AND settle_guard((SELECT count(*) FROM upd_positions) = cardinality($3::bigint[]), 'a position changed since it was read')
+        AND settle_guard((SELECT count(*) FROM ins_positions) = $20::int, 'a position was opened since it was read') AS ok,
             (SELECT coalesce(array_agg(id::text), '{}') FROM ins_outbox) AS outbox_inserted`,
     [
       JSON.stringify(orders),
       JSON.stringify(ledger),
-      ...[
-        (p: PositionWrite) => p.userId,
-        (p: PositionWrite) => p.tickerId,
-        (p: PositionWrite) => p.quantity,
-        (p: PositionWrite) => p.averagePrice,
-        (p: PositionWrite) => p.averageCostKrw,
-        (p: PositionWrite) => p.realizedPnlKrw,
-      ].map((column) => b.positionUpdates.map(column)),
+      u.map((p) => p.id),
+      u.map((p) => p.userId),
+      u.map((p) => p.quantity),
+      u.map((p) => p.averagePrice),
+      u.map((p) => p.averageCostKrw),
+      u.map((p) => p.realizedPnlKrw),
+      u.map((p) => p.previous.quantity),
+      u.map((p) => p.previous.averagePrice),
+      u.map((p) => p.previous.averageCostKrw),
+      u.map((p) => p.previous.realizedPnlKrw),
       JSON.stringify(b.positionInserts.map(position)),
       b.wallets.map((w) => w.userId),
       b.wallets.map((w) => w.balanceKrw),
+      b.wallets.map((w) => w.previous.balanceKrw),
+      b.wallets.map((w) => w.previous.reservedKrw),
       JSON.stringify(b.outbox.map((e) => ({ id: e.id, type: e.type, channel: e.channel, routing_key: e.routingKey, payload: e.payload }))),
+      b.orders.length,
+      b.positionInserts.length,
     ],
   );
-  return { ordersInserted: rows[0]?.orders_inserted ?? 0, outboxInserted: rows[0]?.outbox_inserted ?? [] };
+  return { outboxInserted: rows[0]?.outbox_inserted ?? [] };
 }
