@@ -481,6 +481,7 @@ export class SettlementService {
           userIds: [...new Set(messages.map(idOf))].sort(),
           orderIds: messages.map((m) => m.order_id),
           tickerIds: [...new Set(messages.map((m) => m.ticker_id))],
+          positions: messages.map((m) => ({ userId: idOf(m), tickerId: m.ticker_id })),
         }, { lock: locked });
       };
       let alias: ReadonlyMap<string, string> = new Map();

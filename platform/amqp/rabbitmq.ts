@@ -169,6 +169,77 @@ function deliveryCountOf(msg: ConsumeMessage): number {
   return msg.fields.redelivered ? 1 : 0;
 }
 
+/** What a delivery needs of the consumer channel it came from. */
+interface ConsumerChannel {
+  channel: ChannelWrapper;
+  /** Increments on every (re)connection of the channel. */
+  generation: () => number;
+  conn: AmqpConnection;
+}
+
+/**
+ * One delivery of `orders.settle`. A class (not closures per delivery): hundreds arrive per
+ * batch. Settling twice is a no-op; a delivery from a channel that has since closed is not
+ * settled (its tag belonged to that channel; the broker redelivers it).
+ */
+class RabbitDelivery implements TrackedDelivery {
+  readonly data: unknown;
+  readonly deliveryCount: number;
+  settled = false;
+
+  constructor(
+    private readonly msg: ConsumeMessage,
+    private readonly born: number,
+    private readonly coalescer: AckCoalescer<ConsumeMessage>,
+    private readonly from: ConsumerChannel,
+  ) {
+    this.data = parseBody(msg.content);
+    this.deliveryCount = deliveryCountOf(msg);
+  }
+
+  private live(): boolean {
+    return this.from.generation() === this.born && this.from.conn.isConnected();
+  }
+
+  /** Mark settled; whether the settling should go on the wire. */
+  private begin(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    return this.live();
+  }
+
+  ack(): Promise<void> {
+    if (this.begin()) this.coalescer.ack(this.msg.fields.deliveryTag);
+    return Promise.resolve();
+  }
+
+  requeue(): Promise<void> {
+    if (this.begin()) {
+      this.from.channel.nack(this.msg, false, true);
+      this.coalescer.release(this.msg.fields.deliveryTag);
+    }
+    return Promise.resolve();
+  }
+
+  async deadLetter(reason: string): Promise<void> {
+    if (!this.begin()) return;
+    const { msg } = this;
+    // Not acked (nor covered by a neighbour's `multiple` ack) before the copy is confirmed;
+    // if the copy fails, the message goes back to the queue to be dead-lettered again.
+    try {
+      await this.from.conn.publish(ORDERS_DLX, '', msg.content, {
+        messageId: msg.properties.messageId ? String(msg.properties.messageId) : 'unknown',
+        headers: { ...(msg.properties.headers ?? {}), [DEAD_REASON_HEADER]: reason },
+      });
+    } catch (error) {
+      if (this.live()) this.from.channel.nack(msg, false, true);
+      this.coalescer.release(msg.fields.deliveryTag);
+      throw error;
+    }
+    this.coalescer.ack(msg.fields.deliveryTag);
+  }
+}
+
 /** {@link OrderBus} over exchange `orders` and quorum queue `orders.settle`. */
 export class RabbitOrderBus implements OrderBus {
   private readonly subscriptions = new Set<Subscription>();
@@ -206,48 +277,12 @@ export class RabbitOrderBus implements OrderBus {
       }
       return acks.coalescer;
     };
+    const consumer: ConsumerChannel = { channel, generation, conn };
     const toDelivery = (msg: ConsumeMessage): TrackedDelivery => {
       const born = generation();
-      const tag = msg.fields.deliveryTag;
       const coalescer = coalescerOf(born);
-      coalescer.track(tag, msg);
-      let settled = false;
-      const live = () => generation() === born && conn.isConnected();
-      const settle = async (fn: () => void | Promise<void>) => {
-        if (settled) return;
-        settled = true;
-        // A delivery tag belongs to its channel: after a reconnect the broker redelivers instead.
-        if (live()) await fn();
-      };
-      return {
-        data: parseBody(msg.content),
-        deliveryCount: deliveryCountOf(msg),
-        get settled() {
-          return settled;
-        },
-        ack: () => settle(() => coalescer.ack(tag)),
-        requeue: () =>
-          settle(() => {
-            channel.nack(msg, false, true);
-            coalescer.release(tag);
-          }),
-        deadLetter: (reason: string) =>
-          settle(async () => {
-            // Not acked (nor covered by a neighbour's `multiple` ack) before the copy is confirmed;
-            // if the copy fails, the message goes back to the queue to be dead-lettered again.
-            try {
-              await conn.publish(ORDERS_DLX, '', msg.content, {
-                messageId: msg.properties.messageId ? String(msg.properties.messageId) : 'unknown',
-                headers: { ...(msg.properties.headers ?? {}), [DEAD_REASON_HEADER]: reason },
-              });
-            } catch (error) {
-              if (live()) channel.nack(msg, false, true);
-              coalescer.release(tag);
-              throw error;
-            }
-            coalescer.ack(tag);
-          }),
-      };
+      coalescer.track(msg.fields.deliveryTag, msg);
+      return new RabbitDelivery(msg, born, coalescer, consumer);
     };
     await channel.consume(ORDERS_QUEUE, (msg) => batcher.push(toDelivery(msg)), { prefetch: options.maxBatch * 2 });
     const sub: Subscription = {

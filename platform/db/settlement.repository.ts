@@ -200,16 +200,17 @@ export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', '
 
 /**
  * One statement: lock the wallets of `userIds` (user id order) with their users' flags and
- * names, and read which `orderIds` exist, the catalogue rows of `tickerIds` and every position
- * of those users. Amounts come back as text (never JSON numbers). Positions are not
+ * names, and read which `orderIds` exist, the catalogue rows of `tickerIds` and the
+ * `positions` asked for. Amounts come back as text (never JSON numbers). Positions are not
  * row-locked: every writer of a player's positions locks the player's wallet first. With
  * `lock: false` the same read takes no lock (outside a transaction): {@link writeBatch} then
  * checks that nothing it read has changed.
  *
  * Every lookup goes by a key only one index can serve (the engine's sessions plan each
  * statement once, see `engine/engine.service.ts`): positions by `user_id`, the leading column
- * of the unique `(user_id, ticker_id)` index, never by a pair `portfolios_ticker_idx` could
- * also serve (a generic plan made on an empty table chose it: 60 ms per 500 positions).
+ * of the unique `(user_id, ticker_id)` index, then filtered by a `user|ticker` key no index
+ * serves — never by a `ticker_id` condition `portfolios_ticker_idx` could also serve (a
+ * generic plan made on an empty table chose it: 60 ms per 500 positions).
  *
  * An order committed by a concurrent settler while this statement waited for a wallet lock
  * may be missed (one snapshot per statement); `insertOrders` then inserts fewer rows than
@@ -217,7 +218,13 @@ export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', '
  */
 export async function lockBatchState(
   client: SqlClient,
-  keys: { userIds: readonly string[]; orderIds: readonly string[]; tickerIds: readonly string[] },
+  keys: {
+    userIds: readonly string[];
+    orderIds: readonly string[];
+    tickerIds: readonly string[];
+    /** The positions to read (their users are among `userIds`). */
+    positions: readonly { userId: string; tickerId: string }[];
+  },
   options: { lock?: boolean } = {},
 ): Promise<BatchState> {
   const lock = options.lock ?? true;
@@ -237,9 +244,10 @@ export async function lockBatchState(
                SELECT p.id::text AS id, p.user_id, p.ticker_id, p.quantity::text AS quantity, p.reserved_quantity::text AS reserved_quantity,
                       p.average_price::text AS average_price, p.average_cost_krw::text AS average_cost_krw,
                       p.realized_pnl_krw::text AS realized_pnl_krw, p.currency
-                 FROM portfolios p WHERE p.user_id = ANY($1::uuid[])) p) AS positions,
+                 FROM portfolios p
+                WHERE p.user_id = ANY($1::uuid[]) AND (p.user_id::text || '|' || p.ticker_id) = ANY($5::text[])) p) AS positions,
             (SELECT coalesce(json_object_agg(key, value), '{}'::json) FROM settings WHERE key = ANY($4::text[])) AS settings`,
-    [keys.userIds, keys.orderIds, keys.tickerIds, [...ENGINE_SETTING_KEYS]],
+    [keys.userIds, keys.orderIds, keys.tickerIds, [...ENGINE_SETTING_KEYS], keys.positions.map((k) => `${k.userId}|${k.tickerId}`)],
   );
   const r = rows[0];
   return {
