@@ -11,6 +11,7 @@ import * as m0004 from './0004-ledger-statement-checks.js';
 import * as m0005 from './0005-portfolio-hot-updates.js';
 import * as m0006 from './0006-ledger-checks-cached-plans.js';
 import * as m0007 from './0007-settle-guard.js';
+import * as m0008 from './0008-portfolio-ticker-user-index.js';
 
 export interface MigrationModule {
   name: string;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0005-portfolio-hot-updates', ...m0005 },
   { name: '0006-ledger-checks-cached-plans', ...m0006 },
   { name: '0007-settle-guard', ...m0007 },
+  { name: '0008-portfolio-ticker-user-index', ...m0008 },
 ];

@@ -207,10 +207,9 @@ export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', '
  * checks that nothing it read has changed.
  *
  * Every lookup goes by a key only one index can serve (the engine's sessions plan each
- * statement once, see `engine/engine.service.ts`): positions by `user_id`, the leading column
- * of the unique `(user_id, ticker_id)` index, then filtered by a `user|ticker` key no index
- * serves — never by a `ticker_id` condition `portfolios_ticker_idx` could also serve (a
- * generic plan made on an empty table chose it: 60 ms per 500 positions).
+ * statement once, see `engine/engine.service.ts`): positions by `(user_id, ticker_id)`, which
+ * both portfolio indexes cover in full (migration 0008: a plan made on an empty table chose the
+ * ticker index when it had `ticker_id` alone, 60 ms per 500 positions).
  *
  * An order committed by a concurrent settler while this statement waited for a wallet lock
  * may be missed (one snapshot per statement); `insertOrders` then inserts fewer rows than
@@ -244,10 +243,10 @@ export async function lockBatchState(
                SELECT p.id::text AS id, p.user_id, p.ticker_id, p.quantity::text AS quantity, p.reserved_quantity::text AS reserved_quantity,
                       p.average_price::text AS average_price, p.average_cost_krw::text AS average_cost_krw,
                       p.realized_pnl_krw::text AS realized_pnl_krw, p.currency
-                 FROM portfolios p
-                WHERE p.user_id = ANY($1::uuid[]) AND (p.user_id::text || '|' || p.ticker_id) = ANY($5::text[])) p) AS positions,
+                 FROM portfolios p JOIN unnest($5::uuid[], $6::text[]) AS k(user_id, ticker_id)
+                   ON p.user_id = k.user_id AND p.ticker_id = k.ticker_id) p) AS positions,
             (SELECT coalesce(json_object_agg(key, value), '{}'::json) FROM settings WHERE key = ANY($4::text[])) AS settings`,
-    [keys.userIds, keys.orderIds, keys.tickerIds, [...ENGINE_SETTING_KEYS], keys.positions.map((k) => `${k.userId}|${k.tickerId}`)],
+    [keys.userIds, keys.orderIds, keys.tickerIds, [...ENGINE_SETTING_KEYS], keys.positions.map((k) => k.userId), keys.positions.map((k) => k.tickerId)],
   );
   const r = rows[0];
   return {
