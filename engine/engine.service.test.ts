@@ -189,8 +189,12 @@ describe('GIVEN the broker drops every connection while orders are being publish
     const N = 1_000;
     let placed = 0;
     let stop = false;
+    let dropped = () => {};
+    const dropDone = new Promise<void>((resolve) => (dropped = resolve));
     const publishing = (async () => {
       for (let i = 0; i < N; i += 10) {
+        // The second half waits for the drop: it always lands mid-stream, however fast settling is.
+        if (i === N / 2) await dropDone;
         await Promise.all(Array.from({ length: 10 }, (_, j) => place(i + j)));
         placed = i + 10;
         // Pace the stream so that the drop lands in the middle of it.
@@ -199,6 +203,7 @@ describe('GIVEN the broker drops every connection while orders are being publish
     })();
     await until('some orders settled', async () => (await count('SELECT count(*) AS n FROM orders WHERE id = ANY($1::uuid[])', [ids])) > 50);
     await Promise.all(pids.map((pid) => run('rabbitmqctl', ['-q', 'close_connection', pid, 'test: connection drop'])));
+    dropped();
     const placedAtDrop = placed;
     const settledAtDrop = await count('SELECT count(*) AS n FROM orders WHERE id = ANY($1::uuid[])', [ids]);
     stop = true;
