@@ -61,7 +61,7 @@ import {
   takenUsernames,
   writeBatch,
 } from '../platform/db/settlement.repository.js';
-import type { LedgerWrite, NewUser, OrderRow, PositionWrite, UserRow } from '../platform/db/settlement.repository.js';
+import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionWrite, UserRow } from '../platform/db/settlement.repository.js';
 
 /** Settlement parameters from configuration (KRW and fractions as decimals, times in ms). */
 export interface SettlementParams {
@@ -186,6 +186,9 @@ class BatchWriter {
 }
 
 const posKey = (userId: string, tickerId: string) => `${userId}|${tickerId}`;
+const unreachable = (what: string): never => {
+  throw new Error(`settlement bug: ${what}`);
+};
 const dbOrNull = (x: Decimal | null) => (x === null ? null : toDbString(x));
 
 /** See the module comment. */
@@ -233,18 +236,12 @@ export class SettlementService {
         if (settled) return settled;
       }
       try {
-        return await this.inTransaction(client, async () => {
-          const { market, now } = await loaded;
-          return this.apply(client, messages, poison, market, now, null, true);
-        });
+        return await this.inTransaction(client, () => this.apply(client, messages, poison, loaded, null, true));
       } catch (error) {
         if (isTransient(error)) throw error;
         this.logger.warn({ err: error, batch: messages.length }, 'batch failed on a data error; settling order by order');
       }
-      return await this.inTransaction(client, async () => {
-        const { market, now } = await loaded;
-        return this.applyOneByOne(client, messages, poison, market, now);
-      });
+      return await this.inTransaction(client, () => this.applyOneByOne(client, messages, poison, loaded));
     } catch (error) {
       if (isTransient(error)) {
         // Redis failing says nothing about the PostgreSQL connection: keep it in the pool.
@@ -269,9 +266,8 @@ export class SettlementService {
     messages: readonly OrderMessage[],
     loaded: Promise<{ market: MarketData; now: Date }>,
   ): Promise<BatchResult | null> {
-    const { market, now } = await loaded;
     try {
-      return await this.apply(client, messages, [], market, now, null, false);
+      return await this.apply(client, messages, [], loaded, null, false);
     } catch (error) {
       if (error instanceof NeedsRegistration) return null;
       if (isConflict(error)) {
@@ -300,8 +296,7 @@ export class SettlementService {
     client: PoolClient,
     messages: readonly OrderMessage[],
     poison: readonly PoisonItem[],
-    market: MarketData,
-    now: Date,
+    given: Promise<{ market: MarketData; now: Date }>,
   ): Promise<BatchResult> {
     const outcomes: Outcome[] = [];
     const events: DomainEvent[] = [];
@@ -322,15 +317,15 @@ export class SettlementService {
     };
     const isResult = (x: unknown): x is BatchResult => typeof x === 'object' && x !== null && 'outcomes' in x && 'events' in x;
     if (poison.length > 0) {
-      const r = await attempt(() => this.apply(client, [], poison, market, now, null, true));
+      const r = await attempt(() => this.apply(client, [], poison, given, null, true));
       if (isResult(r)) events.push(...r.events);
     }
     for (const m of messages) {
-      let r = await attempt(() => this.apply(client, [m], [], market, now, null, true));
+      let r = await attempt(() => this.apply(client, [m], [], given, null, true));
       if (!isResult(r)) {
         const cause = r;
         this.logger.error({ err: cause, order_id: m.order_id }, 'order cannot be settled; recording it FAILED (INTERNAL)');
-        r = await attempt(() => this.apply(client, [m], [], market, now, ErrorCode.INTERNAL, true));
+        r = await attempt(() => this.apply(client, [m], [], given, ErrorCode.INTERNAL, true));
         if (!isResult(r)) {
           this.logger.error({ err: r, order_id: m.order_id }, 'order cannot even be recorded as failed; dead-lettering it');
           outcomes.push({ kind: 'dead', orderId: m.order_id, reason: `cannot be recorded: ${cause instanceof Error ? cause.message : String(cause)}` });
@@ -455,14 +450,39 @@ export class SettlementService {
     client: PoolClient,
     messages: readonly OrderMessage[],
     poison: readonly PoisonItem[],
-    market: MarketData,
-    now: Date,
+    loaded: Promise<{ market: MarketData; now: Date }>,
     forced: ErrorCode | null,
     locked: boolean,
   ): Promise<BatchResult> {
     const w = new BatchWriter();
-    const occurredAt = now.toISOString();
     const outcomes: Outcome[] = [];
+
+    // Read (and register) while the prices are still on their way from Redis.
+    let read: { state: BatchState; alias: ReadonlyMap<string, string>; params: SettlementParams } | undefined;
+    if (messages.length > 0) {
+      const lookup = (alias: ReadonlyMap<string, string>) => {
+        const idOf = (m: OrderMessage) => alias.get(m.user_id) ?? m.user_id;
+        return lockBatchState(client, {
+          userIds: [...new Set(messages.map(idOf))].sort(),
+          orderIds: messages.map((m) => m.order_id),
+          tickerIds: [...new Set(messages.map((m) => m.ticker_id))],
+          positions: messages.map((m) => ({ userId: idOf(m), tickerId: m.ticker_id })),
+        }, { lock: locked });
+      };
+      let alias: ReadonlyMap<string, string> = new Map();
+      let state = await lookup(alias);
+      const params = this.effectiveParams(state.settings);
+      const withWallet = new Set(state.accounts.map((a) => a.user_id));
+      const missing = [...new Set(messages.map((m) => m.user_id))].filter((id) => !withWallet.has(id));
+      if (missing.length > 0) {
+        if (!locked) throw new NeedsRegistration();
+        alias = await this.registerPlayers(client, messages, missing, w, params.startingCashKrw);
+        state = await lookup(alias);
+      }
+      read = { state, alias, params };
+    }
+    const { market, now } = await loaded;
+    const occurredAt = now.toISOString();
 
     for (const p of poison) {
       const data: OperatorAlertData = {
@@ -474,27 +494,8 @@ export class SettlementService {
       w.events.push({ id: uuidV5(`poison:${p.body}`, EVENT_NAMESPACE), type: 'operator_alert', occurred_at: occurredAt, data: { ...data } });
     }
 
-    if (messages.length > 0) {
-      const read = (alias: ReadonlyMap<string, string>) => {
-        const idOf = (m: OrderMessage) => alias.get(m.user_id) ?? m.user_id;
-        return lockBatchState(client, {
-          userIds: [...new Set(messages.map(idOf))].sort(),
-          orderIds: messages.map((m) => m.order_id),
-          tickerIds: [...new Set(messages.map((m) => m.ticker_id))],
-          positions: messages.map((m) => ({ userId: idOf(m), tickerId: m.ticker_id })),
-        }, { lock: locked });
-      };
-      let alias: ReadonlyMap<string, string> = new Map();
-      let state = await read(alias);
-      const params = this.effectiveParams(state.settings);
-      const withWallet = new Set(state.accounts.map((a) => a.user_id));
-      const missing = [...new Set(messages.map((m) => m.user_id))].filter((id) => !withWallet.has(id));
-      if (missing.length > 0) {
-        if (!locked) throw new NeedsRegistration();
-        alias = await this.registerPlayers(client, messages, missing, w, params.startingCashKrw);
-        state = await read(alias);
-      }
-
+    if (read) {
+      const { state, alias, params } = read;
       const players = new Map<string, Player>();
       for (const a of state.accounts) {
         players.set(a.user_id, { id: a.user_id, username: a.username, nickname: a.nickname });
@@ -559,7 +560,7 @@ export class SettlementService {
       wallets: [...w.touchedWallets].map((userId) => ({
         userId,
         balanceKrw: toDbString(w.wallets.get(userId)?.balanceKrw ?? ZERO),
-        previous: w.readWallets.get(userId) ?? { balanceKrw: '', reservedKrw: '' },
+        previous: w.readWallets.get(userId) ?? unreachable(`wallet ${userId} was written but not read`),
       })),
       outbox: w.events.map((e) => ({ id: e.id, type: e.type, channel: channelOf(e.type), routingKey: routingKeyOf(e.type), payload: e })),
     });

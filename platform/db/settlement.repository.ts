@@ -1,15 +1,17 @@
 /**
- * SQL of the settlement engine's hot path, on a raw `pg` client inside the caller's
- * transaction. Statements are set-based (arrays bound with `unnest`) and named, so
- * PostgreSQL parses and plans them once per connection. A batch costs two round trips besides
- * BEGIN/COMMIT: {@link lockBatchState} (every read, wallets locked) and {@link writeBatch}
- * (every write, data-modifying CTEs) — round trips, not rows, dominate on a busy machine.
+ * SQL of the settlement engine's hot path, on a raw `pg` client. Statements are set-based
+ * (arrays bound with `unnest`) and named, so PostgreSQL parses them once per connection. A
+ * batch costs two round trips: {@link lockBatchState} (every read) and {@link writeBatch}
+ * (every write, data-modifying CTEs, guarded) — round trips, not rows, dominate on a busy
+ * machine. Commonly both run on their own (the read unlocked, the write committing itself);
+ * else inside the caller's transaction with the wallets locked, plus BEGIN and COMMIT.
  * Registering new players ({@link insertUsers}, {@link insertWallets}) adds a few.
  *
  * Amounts cross this boundary as `NUMERIC(20,8)` strings (`toDbString`), never JS numbers.
  * Locking: a player's wallet row (`ORDER BY user_id … FOR UPDATE`) guards all of the player's
- * rows (wallet, positions); every writer takes it first, in user id order, so concurrent
- * writers cannot deadlock and one player's rows change in one transaction at a time.
+ * rows (wallet, positions); every locking writer takes it first, in user id order, so
+ * concurrent writers cannot deadlock. The unlocked write instead checks every row it changes
+ * against what it read, and writes nothing if one differs.
  */
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { SettingKey } from '../../core/settings.js';
