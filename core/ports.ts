@@ -61,6 +61,16 @@ export interface Subscription {
 }
 
 /** The order queue (SPEC §5: exchange `orders` → `orders.settle`). */
+/** How {@link OrderBus.consume} batches deliveries. */
+export interface ConsumeOptions {
+  /** Most deliveries per batch. */
+  maxBatch: number;
+  /** Concurrent lanes (default 1). */
+  lanes?: number;
+  /** Lane of a delivery from its parsed body; anything out of range goes to lane 0. */
+  laneOf?: (data: unknown) => number;
+}
+
 export interface OrderBus {
   /**
    * Publish one order message durably. Resolves only once the broker has confirmed it.
@@ -73,10 +83,7 @@ export interface OrderBus {
    * With `lanes` > 1, deliveries are split by `laneOf(parsed body)` into lanes whose batches
    * run concurrently and independently; within a lane, batches keep arrival order.
    */
-  consume(
-    handler: (batch: readonly Delivery[]) => Promise<void>,
-    options: { maxBatch: number; lanes?: number; laneOf?: (data: unknown) => number },
-  ): Promise<Subscription>;
+  consume(handler: (batch: readonly Delivery[]) => Promise<void>, options: ConsumeOptions): Promise<Subscription>;
   close(): Promise<void>;
 }
 

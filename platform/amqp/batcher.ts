@@ -8,7 +8,7 @@
  * arrival order; lanes run concurrently and independently, so a slow batch in one lane does not
  * hold the others (the engine keys lanes by player: one player's orders stay in order).
  */
-import type { Delivery } from '../../core/ports.js';
+import type { ConsumeOptions, Delivery } from '../../core/ports.js';
 
 /** A delivery that knows whether it has been settled. */
 export interface TrackedDelivery extends Delivery {
@@ -16,11 +16,7 @@ export interface TrackedDelivery extends Delivery {
 }
 
 /** How a batcher splits deliveries into concurrent lanes (default: one lane). */
-export interface LaneOptions {
-  lanes?: number;
-  /** Lane of a delivery from its parsed body; anything out of range goes to lane 0. */
-  laneOf?: (data: unknown) => number;
-}
+export type LaneOptions = Pick<ConsumeOptions, 'lanes' | 'laneOf'>;
 
 interface Lane {
   buffer: TrackedDelivery[];

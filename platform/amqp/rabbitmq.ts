@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events.js';
 import { routingKeyOf } from '../../core/events.js';
-import type { Delivery, EventBus, OrderBus, Subscription } from '../../core/ports.js';
+import type { ConsumeOptions, Delivery, EventBus, OrderBus, Subscription } from '../../core/ports.js';
 import { AckCoalescer } from './ack-coalescer.js';
 import { DeliveryBatcher } from './batcher.js';
 import { batchAmqpWrites } from './write-batching.js';
@@ -254,10 +254,7 @@ export class RabbitOrderBus implements OrderBus {
     await this.conn.publish(ORDERS_EXCHANGE, ORDERS_ROUTING_KEY, Buffer.from(JSON.stringify(message)), { messageId: id });
   }
 
-  async consume(
-    handler: (batch: readonly Delivery[]) => Promise<void>,
-    options: { maxBatch: number; lanes?: number; laneOf?: (data: unknown) => number },
-  ): Promise<Subscription> {
+  async consume(handler: (batch: readonly Delivery[]) => Promise<void>, options: ConsumeOptions): Promise<Subscription> {
     const onError = (error: unknown) => this.logger.error({ err: error }, 'order consumer error');
     const batcher = new DeliveryBatcher(handler, options.maxBatch, onError, options);
     const { channel, generation } = this.conn.consumerChannel('orders-consumer', options.maxBatch * 2);

@@ -7,7 +7,7 @@
  */
 import type { DomainEvent } from '../../core/events.js';
 import { routingKeyOf, topicMatches } from '../../core/events.js';
-import type { Delivery, EventBus, OrderBus, Subscription } from '../../core/ports.js';
+import type { ConsumeOptions, Delivery, EventBus, OrderBus, Subscription } from '../../core/ports.js';
 import { DeliveryBatcher } from '../amqp/batcher.js';
 import type { TrackedDelivery } from '../amqp/batcher.js';
 
@@ -37,10 +37,7 @@ export class MemoryOrderBus implements OrderBus {
     return { ready: this.ready.length, unacked: this.unacked, dead: this.dead.length };
   }
 
-  consume(
-    handler: (batch: readonly Delivery[]) => Promise<void>,
-    options: { maxBatch: number; lanes?: number; laneOf?: (data: unknown) => number },
-  ): Promise<Subscription> {
+  consume(handler: (batch: readonly Delivery[]) => Promise<void>, options: ConsumeOptions): Promise<Subscription> {
     if (this.consumer) throw new Error('MemoryOrderBus has one active consumer (like x-single-active-consumer)');
     const batcher = new DeliveryBatcher(handler, options.maxBatch, this.onError, options);
     this.consumer = { batcher, prefetch: options.maxBatch * 2 };
