@@ -12,6 +12,7 @@ import type { MarketCalendar } from '../core/calendar.js';
 import { ErrorCode } from '../core/errors.js';
 import { Decimal, feeFor, fromDb } from '../core/money.js';
 import type { OrderMessage } from '../core/order-message.js';
+import { writeBatch } from '../platform/db/settlement.repository.js';
 import { RedisQuoteCache } from '../platform/redis.js';
 import { createLogger } from '../platform/logger.js';
 import { loadMarketCalendar } from '../platform/db/calendar.repository.js';
@@ -76,6 +77,8 @@ beforeEach(() => {
 
 const row = async (orderId: string) =>
   (await pool.query<Record<string, string | null>>('SELECT * FROM orders WHERE id = $1', [orderId])).rows[0];
+const balanceOf = async (userId: string) =>
+  fromDb((await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [userId])).rows[0]?.balance_krw ?? '');
 
 describe('GIVEN players trading crypto at random prices in random batches', () => {
   /** Random trading through `settler`; the books are audited after every run. */
@@ -374,7 +377,7 @@ describe('GIVEN an operator adjusts a wallet between the unlocked read and the w
     // Registers the player (the locked path) with the starting cash.
     const first = await service.settleBatch([orderMessage(p, BTC, 'BUY', { quantity: '0.01' })]);
     expect(first.outcomes[0]?.kind).toBe('filled');
-    const afterFirst = fromDb((await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [p.userId])).rows[0]?.balance_krw ?? '');
+    const afterFirst = await balanceOf(p.userId);
 
     // A pool whose connections run the adjustment right after the settling read returns.
     const racing = new pg.Pool({ connectionString: db.url, max: 1 });
@@ -405,7 +408,7 @@ describe('GIVEN an operator adjusts a wallet between the unlocked read and the w
       expect(result.events.filter((e) => e.type === 'order_filled')).toHaveLength(1);
       const filled = await row(m.order_id);
       const cost = fromDb(filled?.filled_notional_krw ?? '').plus(fromDb(filled?.fee ?? ''));
-      const balance = fromDb((await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [p.userId])).rows[0]?.balance_krw ?? '');
+      const balance = await balanceOf(p.userId);
       // Neither the adjustment nor the fill is lost: the write computed on the old balance did not land.
       expect(balance.toFixed()).toBe(afterFirst.plus(1000).minus(cost).toFixed());
       const rows = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries WHERE order_id = $1', [m.order_id]);
@@ -430,7 +433,6 @@ describe('GIVEN a write computed from a wallet that has changed since', () => {
     now = new Date();
     await writeQuote(redis, ETH, '5000000', { ts: now });
     await service.settleBatch([orderMessage(p, ETH, 'BUY', { quantity: '1' })]);
-    const { writeBatch } = await import('../platform/db/settlement.repository.js');
     const orderId = randomUUID();
     const eventId = randomUUID();
     const txn = orderId;

@@ -61,7 +61,7 @@ import {
   takenUsernames,
   writeBatch,
 } from '../platform/db/settlement.repository.js';
-import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionWrite, UserRow } from '../platform/db/settlement.repository.js';
+import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionValues, PositionWrite, UserRow, WalletValues } from '../platform/db/settlement.repository.js';
 
 /** Settlement parameters from configuration (KRW and fractions as decimals, times in ms). */
 export interface SettlementParams {
@@ -154,6 +154,12 @@ interface MarketData {
   fx: FxRate | null;
 }
 
+/** The batch's prices and the time they were read at (settled against). */
+interface Loaded {
+  market: MarketData;
+  now: Date;
+}
+
 interface Player {
   /** The id orders of this player are recorded under (may differ from the message's when linked by Discord id). */
   id: string;
@@ -174,8 +180,8 @@ class BatchWriter {
    * Wallets and positions as read (8-dp strings): the write checks they are unchanged. A
    * position read is updated in place (by its `id`); the others are inserted.
    */
-  readonly readWallets = new Map<string, { balanceKrw: string; reservedKrw: string }>();
-  readonly readPositions = new Map<string, { id: string; quantity: string; averagePrice: string; averageCostKrw: string; realizedPnlKrw: string }>();
+  readonly readWallets = new Map<string, WalletValues>();
+  readonly readPositions = new Map<string, PositionValues & { id: string }>();
 
   legs(txnId: string, orderId: string | null, legs: readonly LedgerLeg[]): void {
     for (const l of legs) {
@@ -219,8 +225,8 @@ export class SettlementService {
    *   reasons; the caller keeps the deliveries and retries with backoff.
    */
   async settleBatch(messages: readonly OrderMessage[], poison: readonly PoisonItem[] = []): Promise<BatchResult> {
-    // Prices come from Redis while the connection and BEGIN go to PostgreSQL: the Redis round
-    // trip is hidden behind BEGIN's. `now` is read once the prices are in.
+    // Prices come from Redis while PostgreSQL reads the batch's rows: the Redis round trip is
+    // hidden behind the read's. `now` is read once the prices are in.
     const loaded = this.loadMarket(messages).then((market) => ({ market, now: this.clock.now() }));
     loaded.catch(() => undefined); // awaited in the transaction; never an unhandled rejection
     let client: PoolClient;
@@ -264,7 +270,7 @@ export class SettlementService {
   private async settleUnlocked(
     client: PoolClient,
     messages: readonly OrderMessage[],
-    loaded: Promise<{ market: MarketData; now: Date }>,
+    loaded: Promise<Loaded>,
   ): Promise<BatchResult | null> {
     try {
       return await this.apply(client, messages, [], loaded, null, false);
@@ -296,7 +302,7 @@ export class SettlementService {
     client: PoolClient,
     messages: readonly OrderMessage[],
     poison: readonly PoisonItem[],
-    given: Promise<{ market: MarketData; now: Date }>,
+    given: Promise<Loaded>,
   ): Promise<BatchResult> {
     const outcomes: Outcome[] = [];
     const events: DomainEvent[] = [];
@@ -450,7 +456,7 @@ export class SettlementService {
     client: PoolClient,
     messages: readonly OrderMessage[],
     poison: readonly PoisonItem[],
-    loaded: Promise<{ market: MarketData; now: Date }>,
+    loaded: Promise<Loaded>,
     forced: ErrorCode | null,
     locked: boolean,
   ): Promise<BatchResult> {

@@ -149,18 +149,27 @@ export interface PositionWrite {
   currency: string;
 }
 
-/** An existing position's new state and the state it was computed from (8-dp strings). */
+/** The values of a position a guarded write compares (8-dp strings, as read). */
+export type PositionValues = Pick<PositionWrite, 'quantity' | 'averagePrice' | 'averageCostKrw' | 'realizedPnlKrw'>;
+
+/** The values of a wallet a guarded write compares (KRW, 8-dp strings, as read). */
+export interface WalletValues {
+  balanceKrw: string;
+  reservedKrw: string;
+}
+
+/** An existing position's new state and the state it was computed from. */
 export interface PositionUpdate extends PositionWrite {
   /** `portfolios.id` as read. */
   id: string;
-  previous: { quantity: string; averagePrice: string; averageCostKrw: string; realizedPnlKrw: string };
+  previous: PositionValues;
 }
 
-/** A wallet's new balance and the balance and reservation it was computed from (KRW, 8-dp strings). */
+/** A wallet's new balance and the balance and reservation it was computed from. */
 export interface WalletWrite {
   userId: string;
   balanceKrw: string;
-  previous: { balanceKrw: string; reservedKrw: string };
+  previous: WalletValues;
 }
 
 /** One `ledger_entries` row (amount an 8-dp string, non-zero). */
@@ -208,14 +217,15 @@ export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', '
  * `lock: false` the same read takes no lock (outside a transaction): {@link writeBatch} then
  * checks that nothing it read has changed.
  *
- * Every lookup goes by a key only one index can serve (the engine's sessions plan each
- * statement once, see `engine/engine.service.ts`): positions by `(user_id, ticker_id)`, which
- * both portfolio indexes cover in full (migration 0008: a plan made on an empty table chose the
- * ticker index when it had `ticker_id` alone, 60 ms per 500 positions).
+ * Every lookup is one index probe per key whichever index a plan picks (the engine's sessions
+ * plan each statement once, see `engine/engine.service.ts`): positions by
+ * `(user_id, ticker_id)`, which both portfolio indexes cover in full (migration 0008: a plan
+ * made on an empty table chose the ticker index when it had `ticker_id` alone, 60 ms per 500
+ * positions).
  *
- * An order committed by a concurrent settler while this statement waited for a wallet lock
- * may be missed (one snapshot per statement); `insertOrders` then inserts fewer rows than
- * expected and the caller retries the batch.
+ * An order committed by a concurrent settler after this statement's snapshot is missed here;
+ * {@link writeBatch} then finds it already recorded and refuses the whole write (SQLSTATE
+ * 40001).
  */
 export async function lockBatchState(
   client: SqlClient,
