@@ -36,7 +36,6 @@ import type { QuoteSource } from './source-runner.js';
 import { SourceRunner } from './source-runner.js';
 import { SyntheticSource, syntheticInstruments } from './synthetic/synthetic.source.js';
 
-/** The sources `MARKET_DATA_SOURCE` asks for, built from the configuration. */
 /**
  * `GET /metrics` with the process's default prom-client registry, for the standalone feeder
  * process (`npm run start:feeder`, a home-site process that is not exposed). In the
@@ -50,6 +49,7 @@ export const serveFeederMetrics: ServiceStarter = (_infra, http) => {
   return Promise.resolve({ name: 'feeder-metrics', stop: () => Promise.resolve() });
 };
 
+/** The sources `MARKET_DATA_SOURCE` asks for, built from the configuration. */
 export async function buildSources(infra: Infra, logger: Logger): Promise<QuoteSource[]> {
   const c = infra.config;
   const only = parseTickerList(c.FEED_TICKERS);
