@@ -65,10 +65,19 @@ export interface Subscription {
 export interface ConsumeOptions {
   /** Most deliveries per batch. */
   maxBatch: number;
-  /** Concurrent lanes (default 1). */
+  /** Most batches in flight at once (default 1). */
   lanes?: number;
-  /** Lane of a delivery from its parsed body; anything out of range goes to lane 0. */
-  laneOf?: (data: unknown) => number;
+  /**
+   * Ordering key of a delivery from its parsed body (the engine: the player). Deliveries with
+   * the same key are never in two batches at once and are handed over in arrival order; those
+   * whose key cannot be read share one key.
+   */
+  keyOf?: (data: unknown) => string | undefined;
+  /**
+   * While a batch runs, another starts only once this many deliveries could go in it (default
+   * 1: at once); fewer wait for the running batch (see `platform/amqp/batcher.ts`).
+   */
+  minParallelBatch?: number;
 }
 
 export interface OrderBus {
@@ -80,8 +89,8 @@ export interface OrderBus {
   /**
    * Consume orders in batches of at most `maxBatch` (the handler acks each delivery).
    * A batch is handed over as soon as messages are there; under load it fills up.
-   * With `lanes` > 1, deliveries are split by `laneOf(parsed body)` into lanes whose batches
-   * run concurrently and independently; within a lane, batches keep arrival order.
+   * With `lanes` > 1, up to that many batches run concurrently; deliveries with the same
+   * `keyOf(parsed body)` keep arrival order and are never in two batches at once.
    */
   consume(handler: (batch: readonly Delivery[]) => Promise<void>, options: ConsumeOptions): Promise<Subscription>;
   close(): Promise<void>;

@@ -4,12 +4,13 @@
  *
  * - Low load: a batch is whatever has arrived (often one message) and settles at once.
  *   Under load the bus hands over up to `maxBatch` at a time (prefetch is twice that), so
- *   many orders share one commit. Deliveries are split into `lanes` by player as they arrive;
- *   each lane settles its batches one after another in its own transactions, concurrently
- *   with and independently of the other lanes (disjoint players, so no lock conflicts; a slow
- *   batch in one lane does not hold the others). A player always maps to the same lane, a
- *   lane keeps arrival order, and the queue has a single active consumer: one player's orders
- *   settle in the order they came.
+ *   many orders share one commit. Up to `lanes` batches settle at once, each in its own
+ *   transactions; one player's orders are never in two batches in flight (the bus keys
+ *   deliveries by `user_id`), so concurrent batches touch disjoint players (no lock
+ *   conflicts), and a batch keeps arrival order, and the queue has a single active
+ *   consumer: one player's orders settle in the order they came. A second batch starts only
+ *   once `minParallelBatch` orders wait for it, so a moderate rate is settled by one batch at
+ *   a time and its orders share commits (see `platform/amqp/batcher.ts`).
  * - Poison (not JSON, wrong schema): the batch commits an `operator_alert` for it, then the
  *   delivery is dead-lettered to `orders.dead` with the reason.
  * - Infrastructure failure (database or Redis down): the batch is held — not requeued, so
@@ -34,10 +35,12 @@ export interface OrderConsumerOptions {
   /** Most deliveries per batch (`ENGINE_MAX_BATCH`). */
   maxBatch: number;
   /**
-   * Parallel transactions a batch is split into, by player (`ENGINE_LANES`, default 1).
-   * One player's orders always share a lane, so they settle in arrival order.
+   * Most batches settling at once (`ENGINE_LANES`, default 1). One player's orders are never
+   * in two of them, so they settle in arrival order.
    */
   lanes?: number;
+  /** Orders waiting before a second batch starts beside a running one (default `maxBatch / 10`). */
+  minParallelBatch?: number;
   /** First retry delay after an infrastructure failure (default 100 ms). */
   retryBaseMs?: number;
   /** Longest retry delay (default 5,000 ms). */
@@ -59,12 +62,6 @@ export interface ConsumerStats {
   retryingSince: string | null;
   retries: number;
   lastError: string | null;
-}
-
-/** The lane of a player: the first 32 bits of the user id, modulo `lanes`. */
-export function laneOf(userId: string, lanes: number): number {
-  const n = Number.parseInt(userId.slice(0, 8), 16);
-  return Number.isNaN(n) ? 0 : n % lanes;
 }
 
 /** See the module comment. */
@@ -93,13 +90,13 @@ export class OrderConsumer {
   }
 
   async start(): Promise<void> {
-    const lanes = Math.max(1, this.options.lanes ?? 1);
     this.subscription = await this.options.orderBus.consume((batch) => this.handle(batch), {
       maxBatch: this.options.maxBatch,
-      lanes,
-      laneOf: (data) => {
+      lanes: Math.max(1, this.options.lanes ?? 1),
+      minParallelBatch: this.options.minParallelBatch ?? Math.ceil(this.options.maxBatch / 10),
+      keyOf: (data) => {
         const userId = typeof data === 'object' && data !== null ? (data as { user_id?: unknown }).user_id : undefined;
-        return typeof userId === 'string' ? laneOf(userId, lanes) : 0;
+        return typeof userId === 'string' ? userId : undefined;
       },
     });
   }
@@ -123,7 +120,7 @@ export class OrderConsumer {
       }
     }
 
-    // One lane's batch (the bus split deliveries by player): one transaction.
+    // One batch (no player of it is in another batch in flight): one transaction.
     const started = performance.now();
     await this.settleLane(orders, poison);
 
@@ -137,7 +134,7 @@ export class OrderConsumer {
     s.lagMs = newest === undefined ? s.lagMs : Math.max(0, now.getTime() - Date.parse(newest));
   }
 
-  /** Settle one lane's batch, then acknowledge, dead-letter and relay. */
+  /** Settle one batch, then acknowledge, dead-letter and relay. */
   private async settleLane(
     orders: readonly { delivery: Delivery; message: OrderMessage }[],
     poison: readonly { delivery: Delivery; item: PoisonItem }[],

@@ -107,7 +107,7 @@ describe('GIVEN two lanes acking out of delivery order, with a requeue and a dea
           }
         }
       },
-      { maxBatch: 25, lanes: 2, laneOf: (data) => (data as { n: number }).n % 2 },
+      { maxBatch: 25, lanes: 2, keyOf: (data) => String((data as { n: number }).n % 2) },
     );
     await until(() => acked.size === N - 1);
     await until(async () => (await bus.depth()).dead === deadBefore + 1);
