@@ -5,14 +5,18 @@
  *
  * - Fast path: the engine hands over the events of each batch right after COMMIT
  *   ({@link OutboxRelay.push}); they go to Redis at once (in commit order: one pipelined
- *   connection), then to the `events` exchange and are marked, one batch at a time.
+ *   connection), then to the `events` exchange — the batches handed over while the previous
+ *   publication awaited its confirms go together, in order — and are marked published
+ *   together, `markDelayMs` after the first of them (or at `markBatch` rows): one UPDATE per
+ *   tenth of a second instead of one per settled batch (in `bench:settle` at 1,000 orders/s,
+ *   a third of the engine's PostgreSQL transactions were marks).
  * - Sweep: every `sweepIntervalMs`, rows still unpublished after `sweepMinAgeMs` (a crash
  *   between commit and relay, a failed publish) are published again, oldest first.
  *
  * Delivery is at least once: an event may be published twice (consumers dedupe on its `id`),
  * but only events whose transaction committed exist in the outbox, so a rolled-back change
  * is never announced. Marking uses `synchronous_commit = off`: a mark lost in a crash only
- * means one more publication.
+ * means one more publication, and so does a crash before a deferred mark.
  */
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -34,6 +38,10 @@ export interface OutboxRelayOptions {
   sweepMinAgeMs?: number;
   /** Rows per sweep (default 500). */
   sweepLimit?: number;
+  /** Published rows wait this long to be marked together (default 100 ms; below `sweepMinAgeMs`). */
+  markDelayMs?: number;
+  /** … or until this many wait (default 1,000). */
+  markBatch?: number;
 }
 
 export interface RelayStats {
@@ -47,8 +55,15 @@ export interface RelayStats {
 /** See the module comment. */
 export class OutboxRelay {
   private chain: Promise<void> = Promise.resolve();
-  /** Ids handed to the fast path and not yet finished: the sweep leaves them alone. */
+  /** Ids handed to the fast path and not yet marked (or failed): the sweep leaves them alone. */
   private readonly inFlight = new Set<string>();
+  /** Batches pushed and not yet taken by a publication on the chain, in commit order. */
+  private queue: { events: readonly DomainEvent[]; redis: Promise<unknown> }[] = [];
+  private publicationQueued = false;
+  /** Ids published on the fast path and waiting to be marked. */
+  private unmarked: string[] = [];
+  private markTimer: NodeJS.Timeout | undefined;
+  private marking: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private sweeping = false;
   private stopped = false;
@@ -57,12 +72,16 @@ export class OutboxRelay {
   private readonly sweepIntervalMs: number;
   private readonly sweepMinAgeMs: number;
   private readonly sweepLimit: number;
+  private readonly markDelayMs: number;
+  private readonly markBatch: number;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger.child({ component: 'outbox-relay' });
     this.sweepIntervalMs = options.sweepIntervalMs ?? 1_000;
     this.sweepMinAgeMs = options.sweepMinAgeMs ?? 2_000;
     this.sweepLimit = options.sweepLimit ?? 500;
+    this.markDelayMs = options.markDelayMs ?? 100;
+    this.markBatch = options.markBatch ?? 1_000;
   }
 
   /** Start the periodic sweep (runs once at once, for rows a previous run left behind). */
@@ -82,13 +101,19 @@ export class OutboxRelay {
     // Redis first and at once (the bot and the api wait on it); the broker and the mark follow
     // in order. Both must succeed before the rows are marked, else the sweep sends both again.
     for (const e of events) this.inFlight.add(e.id);
-    const redis = this.publishRedis(events);
+    this.queue.push({ events, redis: this.publishRedis(events) });
+    if (this.publicationQueued) return;
+    this.publicationQueued = true;
     this.chain = this.chain.then(async () => {
-      try {
-        await this.publish(events, false, redis);
-      } finally {
-        for (const e of events) this.inFlight.delete(e.id);
-      }
+      this.publicationQueued = false;
+      const taken = this.queue;
+      this.queue = [];
+      // A batch whose Redis publication failed is left to the sweep; the others go on together.
+      const redisErrors = await Promise.all(taken.map((t) => t.redis));
+      const ok = taken.filter((_, i) => redisErrors[i] === null).flatMap((t) => t.events);
+      const failed = taken.filter((_, i) => redisErrors[i] !== null).flatMap((t) => t.events);
+      if (failed.length > 0) await this.publish(failed, false, Promise.resolve(redisErrors.find((e) => e !== null)));
+      if (ok.length > 0) await this.publish(ok, false, Promise.resolve(null));
     });
   }
 
@@ -105,9 +130,10 @@ export class OutboxRelay {
     }
   }
 
-  /** Resolves when every pushed event has been handled. */
+  /** Resolves when every pushed event has been handled and marked. */
   async idle(): Promise<void> {
     await this.chain;
+    await this.flushMarks();
   }
 
   /** Publish unpublished rows older than the minimum age. */
@@ -143,24 +169,56 @@ export class OutboxRelay {
       this.stats.lastError = error instanceof Error ? error.message : String(error);
       this.logger.warn({ err: error, events: events.length }, 'relaying events failed; the sweep retries them');
       await markOutboxAttempt(this.options.pool, ids).catch(() => undefined);
+      if (!swept) for (const id of ids) this.inFlight.delete(id);
       return false;
     }
     this.stats.published += events.length;
     if (swept) this.stats.swept += events.length;
     this.stats.lastPublishedAt = new Date().toISOString();
+    if (!swept) {
+      this.markLater(ids);
+      return true;
+    }
+    await this.mark(ids);
+    return true;
+  }
+
+  /** Queue fast-path ids for the next mark (see the module comment). */
+  private markLater(ids: readonly string[]): void {
+    for (const id of ids) this.unmarked.push(id);
+    if (this.unmarked.length >= this.markBatch) void this.flushMarks();
+    else this.markTimer ??= setTimeout(() => void this.flushMarks(), this.markDelayMs);
+  }
+
+  /** Mark what waits now (marks run one at a time); resolves when it is done. */
+  private flushMarks(): Promise<void> {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    const ids = this.unmarked;
+    this.unmarked = [];
+    if (ids.length > 0) {
+      this.marking = this.marking.then(async () => {
+        await this.mark(ids);
+        for (const id of ids) this.inFlight.delete(id);
+      });
+    }
+    return this.marking;
+  }
+
+  private async mark(ids: readonly string[]): Promise<void> {
     try {
       await markOutboxPublished(this.options.pool, ids);
     } catch (error) {
       // Published but not marked: the sweep publishes them once more (at-least-once).
       this.logger.warn({ err: error }, 'could not mark events published');
     }
-    return true;
   }
 
-  /** Stop sweeping and wait for events in flight. */
+  /** Stop sweeping, wait for events in flight and mark them. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.chain;
+    await this.flushMarks();
   }
 }

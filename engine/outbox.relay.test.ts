@@ -1,0 +1,144 @@
+/**
+ * The outbox relay on the real PostgreSQL (own database, migrated) and Redis (own db index),
+ * with the in-process event bus: batches handed over while a publication awaits its confirms
+ * go out together, and their rows are marked by one deferred UPDATE.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../core/events.js';
+import type { EventBus } from '../core/ports.js';
+import { MemoryEventBus } from '../platform/embedded/memory-bus.js';
+import { createLogger } from '../platform/logger.js';
+import { insertOutboxEvents } from '../platform/db/outbox.repository.js';
+import { createTestDatabase } from '../test/support/database.js';
+import type { TestDatabase } from '../test/support/database.js';
+import { createTestRedis } from '../test/support/redis.js';
+import type { TestRedis } from '../test/support/redis.js';
+import { OutboxRelay } from './outbox.relay.js';
+import { until } from './settle.fixtures.js';
+
+let db: TestDatabase;
+let testRedis: TestRedis;
+let pool: pg.Pool;
+let redis: Redis;
+let subscriber: Redis;
+const onRedis: string[] = [];
+const logger = createLogger('silent');
+
+beforeAll(async () => {
+  [db, testRedis] = await Promise.all([createTestDatabase('relay'), createTestRedis()]);
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  redis = new Redis(testRedis.url);
+  subscriber = new Redis(testRedis.url);
+  subscriber.on('message', (_channel: string, text: string) => onRedis.push((JSON.parse(text) as DomainEvent).id));
+  await subscriber.subscribe('trade_events');
+}, 60_000);
+
+afterAll(async () => {
+  await subscriber?.quit();
+  await redis?.quit();
+  await pool?.end();
+  await Promise.all([db?.drop(), testRedis?.release()]);
+});
+
+/** Commit `n` `order_filled` events to the outbox, as a settling transaction would. */
+async function committed(n: number): Promise<DomainEvent[]> {
+  const events: DomainEvent[] = Array.from({ length: n }, () => ({
+    id: randomUUID(),
+    type: 'order_filled',
+    occurred_at: new Date().toISOString(),
+    data: { order_id: randomUUID() },
+  }));
+  return insertOutboxEvents(pool, events);
+}
+
+/** An in-process event bus whose first publication waits for `open()` (a slow broker confirm). */
+function gatedBus(): { bus: EventBus; calls: string[][]; open: () => void; firstCall: Promise<void> } {
+  const inner = new MemoryEventBus();
+  const calls: string[][] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let called!: () => void;
+  const firstCall = new Promise<void>((resolve) => (called = resolve));
+  const bus: EventBus = {
+    async publish(events) {
+      calls.push(events.map((e) => e.id));
+      if (calls.length === 1) {
+        called();
+        await gate;
+      }
+      await inner.publish(events);
+    },
+    subscribe: (pattern, handler, options) => inner.subscribe(pattern, handler, options),
+    close: () => inner.close(),
+  };
+  return { bus, calls, open, firstCall };
+}
+
+const rowsOf = async (ids: readonly string[]) =>
+  (
+    await pool.query<{ id: string; published_at: Date | null; attempts: number }>(
+      'SELECT id, published_at, attempts FROM outbox_events WHERE id = ANY($1::uuid[])',
+      [ids],
+    )
+  ).rows;
+
+describe('GIVEN batches committed while the broker is slow to confirm the first', () => {
+  it('THEN Redis gets every batch at once, the broker gets the waiting ones in one publication, and one UPDATE marks them all', async () => {
+    const { bus, calls, open, firstCall } = gatedBus();
+    const relay = new OutboxRelay({ pool, redis, eventBus: bus, logger, sweepIntervalMs: 60_000, sweepMinAgeMs: 0 });
+    const [b1, b2, b3] = [await committed(2), await committed(3), await committed(1)] as [DomainEvent[], DomainEvent[], DomainEvent[]];
+    const ids = [...b1, ...b2, ...b3].map((e) => e.id);
+
+    relay.push(b1);
+    await firstCall;
+    relay.push(b2);
+    relay.push(b3);
+    // Redis does not wait for the broker: every event is out, in commit order.
+    await until('all on Redis', () => onRedis.length >= ids.length, 5_000, 5);
+    expect(onRedis.filter((id) => ids.includes(id))).toEqual(ids);
+    // A sweep meanwhile leaves the rows in flight alone (they are old enough to be swept).
+    await relay.sweep();
+    expect(calls).toHaveLength(1);
+
+    open();
+    await relay.idle();
+    expect(calls).toEqual([b1.map((e) => e.id), [...b2, ...b3].map((e) => e.id)]);
+    const rows = await rowsOf(ids);
+    expect(rows).toHaveLength(ids.length);
+    expect(rows.every((r) => r.attempts === 1)).toBe(true);
+    // One statement marked them all: one transaction time.
+    expect(new Set(rows.map((r) => r.published_at?.toISOString())).size).toBe(1);
+    expect(rows[0]?.published_at).not.toBeNull();
+
+    // Marked rows are not swept again.
+    await relay.sweep();
+    expect(calls).toHaveLength(2);
+    await relay.stop();
+  });
+});
+
+describe('GIVEN events relayed on the fast path', () => {
+  it('THEN their rows are marked within the mark delay without anyone waiting, and stop() marks what is left', async () => {
+    const { bus, open } = gatedBus();
+    open();
+    const relay = new OutboxRelay({ pool, redis, eventBus: bus, logger, sweepIntervalMs: 60_000, markDelayMs: 50 });
+    const first = await committed(4);
+    relay.push(first);
+    await until(
+      'marked by the timer',
+      async () => (await rowsOf(first.map((e) => e.id))).every((r) => r.published_at !== null),
+      5_000,
+      10,
+    );
+
+    const slow = new OutboxRelay({ pool, redis, eventBus: bus, logger, sweepIntervalMs: 60_000, markDelayMs: 60_000 });
+    const last = await committed(2);
+    slow.push(last);
+    await slow.stop();
+    expect((await rowsOf(last.map((e) => e.id))).every((r) => r.published_at !== null)).toBe(true);
+    await relay.stop();
+  });
+});
