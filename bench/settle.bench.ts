@@ -15,12 +15,17 @@
  * 4. Latency: open-loop offered loads of 200 and 1,000 orders/s for 10 s each; per order the
  *    time from the publish call to its `order_filled` event on Redis `trade_events`.
  *
- * Prints a table, then the last line
- * `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
- * `--quick` shortens every phase and `--throughput-only` skips all but the throughput phase
- * (both for development; not a measurement). `--profile` writes a CPU
- * profile of the engine during the throughput phase to `.bench-profile/` (see
- * `bench/support/cpu-profile.mjs`); `--lanes=N` sets ENGINE_LANES; `--debug` prints batch sizes.
+ * Each phase also reports CPU µs per order of the engine, its PostgreSQL backends, the whole
+ * RabbitMQ broker and this publisher (from /proc), and orders per PostgreSQL write transaction
+ * (settle writes and relay marks, from the server's next transaction id). Prints a table, then
+ * the last line `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
+ *
+ * Development flags (not a measurement): `--quick` shortens every phase, `--throughput-only`
+ * skips all but the throughput phase; `--profile` writes a CPU profile of the engine during
+ * the throughput phase to `.bench-profile/` (see `bench/support/cpu-profile.mjs`),
+ * `--profile=200` or `--profile=1000` during that latency phase; `--lanes=N` sets
+ * ENGINE_LANES and `--parallel-after=N` ENGINE_PARALLEL_AFTER; `--debug` prints batch sizes
+ * (the engine then logs every batch); `--timeline` prints latency per half second.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -45,8 +50,15 @@ const quick = process.argv.includes('--quick');
 /** `--throughput-only`: skip pgbench and the latency phases (development; not a measurement). */
 const throughputOnly = process.argv.includes('--throughput-only');
 const debug = process.argv.includes('--debug');
+/** `--timeline`: print p50/max latency per half second of each latency phase. */
+const timeline = process.argv.includes('--timeline');
 /** `--lanes=N` overrides ENGINE_LANES of the engine under test. */
 const lanesArg = process.argv.find((a) => a.startsWith('--lanes='))?.slice('--lanes='.length);
+/** `--parallel-after=N` overrides ENGINE_PARALLEL_AFTER. */
+const parallelAfterArg = process.argv.find((a) => a.startsWith('--parallel-after='))?.slice('--parallel-after='.length);
+/** `--profile` (or `--profile=throughput`): the throughput phase; `--profile=200` or `=1000`: that latency phase. */
+const profileArg = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
+const profiled = profileArg === undefined ? undefined : profileArg === '--profile' ? 'throughput' : profileArg.slice('--profile='.length);
 const PGBENCH_SECONDS = quick ? 5 : 20;
 const THROUGHPUT_ORDERS = quick ? 5_000 : 30_000;
 const LATENCY_SECONDS = quick ? 4 : 10;
@@ -122,7 +134,8 @@ async function main(): Promise<void> {
     AUTO_MIGRATE: 'true',
     LOG_LEVEL: debug ? 'debug' : 'warn',
     ...(lanesArg === undefined ? {} : { ENGINE_LANES: lanesArg }),
-    ...(process.argv.includes('--profile') ? { NODE_OPTIONS: '--import=./bench/support/cpu-profile.mjs' } : {}),
+    ...(parallelAfterArg === undefined ? {} : { ENGINE_PARALLEL_AFTER: parallelAfterArg }),
+    ...(profiled === undefined ? {} : { NODE_OPTIONS: '--import=./bench/support/cpu-profile.mjs' }),
   });
   const logger = createLogger('warn');
   const conn = new AmqpConnection({ url: vhost.url, logger, connectionName: 'bench-publisher', publishTimeoutMs: 30_000 });
@@ -209,14 +222,18 @@ async function main(): Promise<void> {
       const { stdout } = await run('pgrep', ['-f', 'beam.smp']).catch(() => ({ stdout: '' }));
       const beam = stdout.split('\n').filter(Boolean).map(Number);
       const sumOf = async (pids: readonly number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+      // Write transactions started since the server began (the next transaction id): only the
+      // engine writes while the phases run.
+      const commits = await probe.query<{ n: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS n');
       return {
+        commits: Number(commits.rows[0]?.n ?? 0),
         engine: await cpuSeconds(engine.proc.pid ?? -1),
         postgres: await sumOf(backends.rows.map((r) => r.pid)),
         rabbitmq: await sumOf(beam),
         bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
       };
     };
-    const profile = process.argv.includes('--profile');
+    const profile = profiled === 'throughput';
     if (profile) engine.proc.kill('SIGUSR2'); // start the engine's CPU profile (bench/support/cpu-profile.mjs)
     const cpu0 = await cpuSnapshot();
     const t0 = performance.now();
@@ -236,12 +253,16 @@ async function main(): Promise<void> {
     const last = Math.max(...ids.map((id) => arrived.get(id)?.at ?? 0));
     const cpu1 = await cpuSnapshot();
     if (profile) engine.proc.kill('SIGUSR2'); // … and write it: the throughput phase only
-    await probe.end();
-    const cpuPerOrder = Object.fromEntries(
-      Object.entries(cpu1).map(([k, v]) => [k, ((v - (cpu0[k as keyof typeof cpu0] ?? 0)) * 1e6) / THROUGHPUT_ORDERS]),
-    );
-    cpuLine = Object.entries(cpuPerOrder).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-    log(`  CPU µs per order: ${Object.entries(cpuPerOrder).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} (RabbitMQ is the whole broker)`);
+    /** CPU µs per order between two snapshots, as `engine 140, postgres 190, …`. */
+    const cpuPerOrder = (from: typeof cpu0, to: typeof cpu0, n: number) =>
+      Object.entries(to)
+        .filter(([k]) => k !== 'commits')
+        .map(([k, v]) => `${k} ${(((v - (from[k as keyof typeof cpu0] ?? 0)) * 1e6) / n).toFixed(0)}`)
+        .join(', ');
+    /** Orders per PostgreSQL write transaction (settling and relay, and the benchmark's quotes: none). */
+    const ordersPerCommit = (from: typeof cpu0, to: typeof cpu0, n: number) => (n / Math.max(1, to.commits - from.commits)).toFixed(1);
+    cpuLine = cpuPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
+    log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per commit ${ordersPerCommit(cpu0, cpu1, THROUGHPUT_ORDERS)}`);
     const ordersPerS = THROUGHPUT_ORDERS / ((last - t0) / 1000);
     const publishPerS = THROUGHPUT_ORDERS / ((published - t0) / 1000);
     const failedN = ids.filter((id) => arrived.get(id)?.type === 'order_failed').length;
@@ -254,6 +275,8 @@ async function main(): Promise<void> {
       const total = rate * LATENCY_SECONDS;
       const start = performance.now();
       const inflight: Promise<void>[] = [];
+      if (profiled === String(rate)) engine.proc.kill('SIGUSR2');
+      const cpuBefore = await cpuSnapshot();
       for (let i = 0; i < total; i += 1) {
         const due = start + (i * 1000) / rate;
         const wait = due - performance.now();
@@ -266,14 +289,32 @@ async function main(): Promise<void> {
       await Promise.all(inflight);
       const achieved = total / ((performance.now() - start) / 1000);
       await until(`settled at ${rate}/s`, () => pending.size === 0, 120_000, 20);
+      const cpuAfter = await cpuSnapshot();
+      const cpu = cpuPerOrder(cpuBefore, cpuAfter, total);
+      if (profiled === String(rate)) engine.proc.kill('SIGUSR2');
+      log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per commit ${ordersPerCommit(cpuBefore, cpuAfter, total)}`);
       const ms = [...sent].map(([id, at]) => (arrived.get(id)?.at ?? Number.NaN) - at).sort((a, b) => a - b);
+      if (timeline) {
+        // p50/max latency (ms) of the orders sent in each half second: a hiccup shows as a spike.
+        const windows = new Map<number, number[]>();
+        for (const [id, at] of sent) {
+          const k = Math.floor((at - start) / 500);
+          windows.set(k, [...(windows.get(k) ?? []), (arrived.get(id)?.at ?? Number.NaN) - at]);
+        }
+        const cells = [...windows].map(([k, v]) => `${(k / 2).toFixed(1)}s ${percentile(v.sort((a, b) => a - b), 50).toFixed(0)}/${Math.max(...v).toFixed(0)}`);
+        log(`  ${rate}/s timeline (p50/max ms per 0.5 s): ${cells.join('  ')}`);
+      }
       confirmMs.sort((a, b) => a - b);
-      return { rate, achieved, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN, confirmP50: percentile(confirmMs, 50), confirmP99: percentile(confirmMs, 99) };
+      return { rate, achieved, cpu, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN, confirmP50: percentile(confirmMs, 50), confirmP99: percentile(confirmMs, 99) };
     };
-    if (throughputOnly) return;
+    if (throughputOnly) {
+      await probe.end();
+      return;
+    }
     log(`latency: offered 200/s and 1,000/s for ${LATENCY_SECONDS} s each…`);
     const at200 = await latency(200);
     const at1000 = await latency(1_000);
+    await probe.end();
 
     if (debug) {
       const batches = engine
@@ -311,6 +352,7 @@ async function main(): Promise<void> {
       row(`offered ${l.rate}/s (achieved ${l.achieved.toFixed(0)}/s): p50 latency ms`, l.p50.toFixed(1));
       row(`offered ${l.rate}/s: p99 latency ms${l.rate === 1_000 ? ' (goal ≤ 50)' : ''}`, l.p99.toFixed(1));
       row(`offered ${l.rate}/s: max latency ms`, l.max.toFixed(1));
+      row(`offered ${l.rate}/s: CPU µs per order`, l.cpu.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
       row(`offered ${l.rate}/s: of which publish confirm p50 / p99 ms`, `${l.confirmP50.toFixed(1)} / ${l.confirmP99.toFixed(1)}`);
     }
     log('');

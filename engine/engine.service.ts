@@ -74,6 +74,7 @@ export const startEngine: ServiceStarter = async (infra) => {
     logger,
     maxBatch: infra.config.ENGINE_MAX_BATCH,
     lanes,
+    minParallelBatch: infra.config.ENGINE_PARALLEL_AFTER,
   });
 
   infra.health.register({

@@ -39,7 +39,7 @@ export interface OrderConsumerOptions {
    * in two of them, so they settle in arrival order.
    */
   lanes?: number;
-  /** Orders waiting before a second batch starts beside a running one (default `maxBatch / 10`). */
+  /** Orders waiting before a batch starts beside a running one (`ENGINE_PARALLEL_AFTER`; default `maxBatch / 10`). */
   minParallelBatch?: number;
   /** First retry delay after an infrastructure failure (default 100 ms). */
   retryBaseMs?: number;

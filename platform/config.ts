@@ -74,7 +74,8 @@ export const configSchema = z.object({
   PRICE_STALE_MS: int(5000, 100, 3_600_000),
   FX_STALE_MS: int(60_000, 1_000, 86_400_000).describe('a USD/KRW rate older than this (ms) fails USD orders with STALE_FX'),
   ENGINE_MAX_BATCH: int(500, 1, 5_000).describe('most orders the engine takes in one batch (group commit)'),
-  ENGINE_LANES: int(4, 1, 16).describe('parallel settlement transactions per batch, split by player (1 with embedded PGlite)'),
+  ENGINE_LANES: int(4, 1, 16).describe('most settlement batches in flight at once, never two with the same player (1 with embedded PGlite)'),
+  ENGINE_PARALLEL_AFTER: int(200, 1, 5_000).describe('orders waiting before a batch starts beside one already running'),
 
   MARKET_DATA_SOURCE: z.enum(['replay', 'live', 'synthetic']).default('replay'),
   REPLAY_DIR: z.string().default(path.join('..', 'shared', 'data', 'market')),
