@@ -1,12 +1,13 @@
 /**
  * Engine service: consumes `orders.settle` and settles orders (SPEC §5).
  *
- * Wiring: a `pg` pool with one connection per lane (`ENGINE_LANES`: batches settling at once)
- * for the settling transactions (raw SQL, set-based, see `SettlementService`), one connection
- * for the outbox relay, the {@link OrderConsumer} (batching by `ENGINE_MAX_BATCH`, lanes, ack
- * after commit, backoff, poison) and the {@link OutboxRelay}. Health component `engine` reports batches,
- * lag, the last settle time, outcomes, retries and the relay; it turns down when a batch has
- * been held for 10 s (database or Redis unreachable).
+ * Wiring: a `pg` pool with one connection per lane (`ENGINE_LANES`: batches settling at
+ * once) for the settling transactions (raw SQL, set-based, see `SettlementService`), one
+ * connection for the outbox relay, the {@link OrderConsumer} (batching by `ENGINE_MAX_BATCH`,
+ * lanes and `ENGINE_PARALLEL_AFTER`, ack after commit, backoff, poison) and the
+ * {@link OutboxRelay}. Health component `engine` reports batches, lag, the last settle time,
+ * outcomes, retries and the relay; it turns down when a batch has been held for 10 s
+ * (database or Redis unreachable).
  * Works on embedded PGlite too (one transaction at a time: one lane there).
  */
 import pg from 'pg';

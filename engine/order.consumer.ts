@@ -5,12 +5,12 @@
  * - Low load: a batch is whatever has arrived (often one message) and settles at once.
  *   Under load the bus hands over up to `maxBatch` at a time (prefetch is twice that), so
  *   many orders share one commit. Up to `lanes` batches settle at once, each in its own
- *   transactions; one player's orders are never in two batches in flight (the bus keys
- *   deliveries by `user_id`), so concurrent batches touch disjoint players (no lock
- *   conflicts), and a batch keeps arrival order, and the queue has a single active
- *   consumer: one player's orders settle in the order they came. A second batch starts only
- *   once `minParallelBatch` orders wait for it, so a moderate rate is settled by one batch at
- *   a time and its orders share commits (see `platform/amqp/batcher.ts`).
+ *   transactions. The bus keys deliveries by `user_id`: one player's orders are never in two
+ *   batches in flight, so concurrent batches touch disjoint players (no lock conflicts); a
+ *   batch keeps arrival order and the queue has a single active consumer, so one player's
+ *   orders settle in the order they came. Beside a running batch another starts only once
+ *   `minParallelBatch` orders wait for it, so a moderate rate is settled one batch at a time
+ *   and its orders share commits (see `platform/amqp/batcher.ts`).
  * - Poison (not JSON, wrong schema): the batch commits an `operator_alert` for it, then the
  *   delivery is dead-lettered to `orders.dead` with the reason.
  * - Infrastructure failure (database or Redis down): the batch is held — not requeued, so

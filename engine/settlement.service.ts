@@ -431,7 +431,7 @@ export class SettlementService {
           seen.add(u.username.toLowerCase());
         }
         const inserted = await insertUsers(client, fresh);
-        // A username taken in the meantime (another lane registering a namesake): suffix and retry once.
+        // A username taken in the meantime (another batch in flight registering a namesake): suffix and retry once.
         const clashed = fresh
           .filter((u) => !inserted.has(u.id) && !u.username.endsWith(`#${u.discordUserId}`))
           .map((u) => ({ ...u, username: `${u.username.slice(0, 38)}#${u.discordUserId}` }));

@@ -8,7 +8,7 @@
  * command in its Raft log each; one frame for the run costs one of each (issue 4).
  *
  * Order matters because `multiple` acks every unacknowledged delivery up to the tag, so a
- * run stops at the oldest delivery still in work (for instance in the other lane's batch, or
+ * run stops at the oldest delivery still in work (for instance in another batch in flight, or
  * a poison message whose copy to `orders.dead` is not yet confirmed). Deliveries acked behind
  * it wait until it settles; if it is still in work after `maxDeferMs`, they are acked one by
  * one, so a held batch never holds the acks (and the prefetch window) of the others.
