@@ -273,6 +273,7 @@ async function main(): Promise<void> {
       const sent = new Map<string, number>();
       const confirmMs: number[] = [];
       const total = rate * LATENCY_SECONDS;
+      const startedAt = new Date().toISOString();
       const start = performance.now();
       const inflight: Promise<void>[] = [];
       if (profiled === String(rate)) engine.proc.kill('SIGUSR2');
@@ -302,7 +303,7 @@ async function main(): Promise<void> {
           windows.set(k, [...(windows.get(k) ?? []), (arrived.get(id)?.at ?? Number.NaN) - at]);
         }
         const cells = [...windows].map(([k, v]) => `${(k / 2).toFixed(1)}s ${percentile(v.sort((a, b) => a - b), 50).toFixed(0)}/${Math.max(...v).toFixed(0)}`);
-        log(`  ${rate}/s timeline (p50/max ms per 0.5 s): ${cells.join('  ')}`);
+        log(`  ${rate}/s timeline from ${startedAt} (p50/max ms per 0.5 s): ${cells.join('  ')}`);
       }
       confirmMs.sort((a, b) => a - b);
       return { rate, achieved, cpu, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN, confirmP50: percentile(confirmMs, 50), confirmP99: percentile(confirmMs, 99) };
