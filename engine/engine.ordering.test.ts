@@ -1,0 +1,118 @@
+/**
+ * One player's orders settle in arrival order while batches of other players settle beside
+ * them: the engine in-process with four lanes, small batches and a parallel batch as soon as
+ * one order waits (ENGINE_PARALLEL_AFTER=1), on the real RabbitMQ, PostgreSQL and Redis.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../core/events.js';
+import { AmqpConnection, RabbitOrderBus } from '../platform/amqp/rabbitmq.js';
+import { loadConfig } from '../platform/config.js';
+import { createLogger } from '../platform/logger.js';
+import { OrderService } from '../platform/orders/order.service.js';
+import { startProcess } from '../platform/process.js';
+import type { StartedProcess } from '../platform/process.js';
+import { createTestVhost } from '../test/support/amqp.js';
+import type { TestVhost } from '../test/support/amqp.js';
+import { createTestDatabase } from '../test/support/database.js';
+import type { TestDatabase } from '../test/support/database.js';
+import { createTestRedis } from '../test/support/redis.js';
+import type { TestRedis } from '../test/support/redis.js';
+import { startEngine } from './engine.service.js';
+import { makePlayers, until, writeQuote } from './settle.fixtures.js';
+
+const BTC = 'CRYPTO-COIN-BTC';
+let db: TestDatabase;
+let vhost: TestVhost;
+let testRedis: TestRedis;
+let engine: StartedProcess;
+let publisherConn: AmqpConnection;
+let redis: Redis;
+let subscriber: Redis;
+let client: pg.Client;
+let quoteTimer: NodeJS.Timeout;
+const terminal = new Map<string, string>();
+const logger = createLogger('silent');
+
+beforeAll(async () => {
+  [db, vhost, testRedis] = await Promise.all([createTestDatabase('ordering'), createTestVhost('ordering'), createTestRedis()]);
+  redis = new Redis(testRedis.url);
+  await writeQuote(redis, BTC, '100000000');
+  quoteTimer = setInterval(() => void writeQuote(redis, BTC, '100000000').catch(() => undefined), 500);
+  subscriber = new Redis(testRedis.url);
+  subscriber.on('message', (_channel: string, text: string) => {
+    const e = JSON.parse(text) as DomainEvent;
+    if ((e.type === 'order_filled' || e.type === 'order_failed') && typeof e.data.order_id === 'string') terminal.set(e.data.order_id, e.type);
+  });
+  await subscriber.subscribe('trade_events');
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL: testRedis.url,
+    AMQP_URL: vhost.url,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    AUTO_MIGRATE: 'true',
+    ENGINE_LANES: '4',
+    ENGINE_MAX_BATCH: '8',
+    ENGINE_PARALLEL_AFTER: '1',
+  });
+  engine = await startProcess('engine', config, logger, [startEngine]);
+  publisherConn = new AmqpConnection({ url: vhost.url, logger, connectionName: 'test-publisher', publishTimeoutMs: 5_000 });
+  await publisherConn.ready();
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+}, 60_000);
+
+afterAll(async () => {
+  clearInterval(quoteTimer);
+  await client?.end().catch(() => undefined);
+  await engine?.stop();
+  await publisherConn?.close();
+  await subscriber?.quit();
+  await redis?.quit();
+  await Promise.all([db?.drop(), vhost?.drop(), testRedis?.release()]);
+}, 60_000);
+
+describe('GIVEN 12 players each sending BUY, SELL, BUY, SELL … of one coin, interleaved, faster than one batch settles', () => {
+  it('THEN every order fills (a SELL settled before its BUY would find no coin) and each player’s fills follow their arrival order', async () => {
+    const orders = new OrderService({ orderBus: new RabbitOrderBus(publisherConn, logger) });
+    const players = makePlayers(12, 'order');
+    const sent = new Map<string, string[]>(players.map((p) => [p.userId, []]));
+    const placing: Promise<unknown>[] = [];
+    for (let round = 0; round < 10; round += 1) {
+      for (const p of players) {
+        const order_id = randomUUID();
+        sent.get(p.userId)?.push(order_id);
+        placing.push(
+          orders.place({
+            order_id,
+            user: { discord_user_id: p.discordUserId, username: p.username, nickname: p.nickname },
+            ticker_id: BTC,
+            side: round % 2 === 0 ? 'BUY' : 'SELL',
+            quantity: '0.01',
+            source: 'discord',
+          }),
+        );
+      }
+    }
+    const results = await Promise.all(placing);
+    expect(results.every((r) => (r as { ok: boolean }).ok)).toBe(true);
+    const all = [...sent.values()].flat();
+    await until('every order terminal', () => all.every((id) => terminal.has(id)), 30_000);
+
+    expect(all.filter((id) => terminal.get(id) !== 'order_filled')).toEqual([]);
+    const batches = Number(((await engine.infra.health.readiness()).components.engine?.details ?? {}).batches ?? 0);
+    expect(batches).toBeGreaterThanOrEqual(120 / 8); // at most 8 orders a batch: many batches
+    for (const p of players) {
+      // The order in which the player's fills were written: their first ledger rows.
+      const { rows } = await client.query<{ id: string }>(
+        `SELECT o.id FROM orders o WHERE o.user_id = $1
+          ORDER BY (SELECT min(l.id) FROM ledger_entries l WHERE l.order_id = o.id)`,
+        [p.userId],
+      );
+      expect(rows.map((r) => r.id)).toEqual(sent.get(p.userId));
+    }
+  });
+});
