@@ -8,8 +8,8 @@
  *   connection), then to the `events` exchange — the batches handed over while the previous
  *   publication awaited its confirms go together, in order — and are marked published
  *   together, `markDelayMs` after the first of them (or at `markBatch` rows): one UPDATE per
- *   tenth of a second instead of one per settled batch (in `bench:settle` at 1,000 orders/s,
- *   a third of the engine's PostgreSQL transactions were marks).
+ *   tenth of a second instead of one per settled batch (which made as many mark transactions
+ *   as settle writes).
  * - Sweep: every `sweepIntervalMs`, rows still unpublished after `sweepMinAgeMs` (a crash
  *   between commit and relay, a failed publish) are published again, oldest first.
  *

@@ -11,8 +11,8 @@
  *
  * When a batch already runs, another starts only once at least `minParallelBatch` deliveries
  * could go in it. Until then arrivals wait for the running batch and the next batch takes
- * them all: at a moderate rate one batch of many orders runs at a time instead of several of
- * one or two each, every one with its own round trips and commit (in `bench:settle` at 1,000
+ * them all: at a moderate rate one batch of many orders runs at a time instead of several
+ * small ones, every one with its own round trips and commit (in `bench:settle` at 1,000
  * orders/s, four eager lanes cut batches of 4–6 orders and kept the machine's two cores
  * busy). A backlog that reaches `minParallelBatch` — under load, or behind a batch held by a
  * failure — is taken by a parallel batch at once.
