@@ -4,80 +4,40 @@
  * one order waits (ENGINE_PARALLEL_AFTER=1), on the real RabbitMQ, PostgreSQL and Redis.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../core/events.js';
-import { AmqpConnection, RabbitOrderBus } from '../platform/amqp/rabbitmq.js';
-import { loadConfig } from '../platform/config.js';
-import { createLogger } from '../platform/logger.js';
-import { OrderService } from '../platform/orders/order.service.js';
-import { startProcess } from '../platform/process.js';
-import type { StartedProcess } from '../platform/process.js';
-import { createTestVhost } from '../test/support/amqp.js';
-import type { TestVhost } from '../test/support/amqp.js';
-import { createTestDatabase } from '../test/support/database.js';
-import type { TestDatabase } from '../test/support/database.js';
-import { createTestRedis } from '../test/support/redis.js';
-import type { TestRedis } from '../test/support/redis.js';
-import { startEngine } from './engine.service.js';
-import { makePlayers, until, writeQuote } from './settle.fixtures.js';
+import { startEngineHarness } from './engine.harness.js';
+import type { EngineHarness } from './engine.harness.js';
+import { makePlayers, until } from './settle.fixtures.js';
 
 const BTC = 'CRYPTO-COIN-BTC';
-let db: TestDatabase;
-let vhost: TestVhost;
-let testRedis: TestRedis;
-let engine: StartedProcess;
-let publisherConn: AmqpConnection;
-let redis: Redis;
-let subscriber: Redis;
+let harness: EngineHarness;
 let client: pg.Client;
-let quoteTimer: NodeJS.Timeout;
 const terminal = new Map<string, string>();
-const logger = createLogger('silent');
 
 beforeAll(async () => {
-  [db, vhost, testRedis] = await Promise.all([createTestDatabase('ordering'), createTestVhost('ordering'), createTestRedis()]);
-  redis = new Redis(testRedis.url);
-  await writeQuote(redis, BTC, '100000000');
-  quoteTimer = setInterval(() => void writeQuote(redis, BTC, '100000000').catch(() => undefined), 500);
-  subscriber = new Redis(testRedis.url);
-  subscriber.on('message', (_channel: string, text: string) => {
-    const e = JSON.parse(text) as DomainEvent;
-    if ((e.type === 'order_filled' || e.type === 'order_failed') && typeof e.data.order_id === 'string') terminal.set(e.data.order_id, e.type);
+  harness = await startEngineHarness({
+    label: 'ordering',
+    quotes: { [BTC]: '100000000' },
+    channels: ['trade_events'],
+    onEvent: (e) => {
+      if ((e.type === 'order_filled' || e.type === 'order_failed') && typeof e.data.order_id === 'string') terminal.set(e.data.order_id, e.type);
+    },
+    env: { ENGINE_LANES: '4', ENGINE_MAX_BATCH: '8', ENGINE_PARALLEL_AFTER: '1' },
+    publishTimeoutMs: 5_000,
   });
-  await subscriber.subscribe('trade_events');
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL: testRedis.url,
-    AMQP_URL: vhost.url,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    AUTO_MIGRATE: 'true',
-    ENGINE_LANES: '4',
-    ENGINE_MAX_BATCH: '8',
-    ENGINE_PARALLEL_AFTER: '1',
-  });
-  engine = await startProcess('engine', config, logger, [startEngine]);
-  publisherConn = new AmqpConnection({ url: vhost.url, logger, connectionName: 'test-publisher', publishTimeoutMs: 5_000 });
-  await publisherConn.ready();
-  client = new pg.Client({ connectionString: db.url });
+  client = new pg.Client({ connectionString: harness.db.url });
   await client.connect();
 }, 60_000);
 
 afterAll(async () => {
-  clearInterval(quoteTimer);
   await client?.end().catch(() => undefined);
-  await engine?.stop();
-  await publisherConn?.close();
-  await subscriber?.quit();
-  await redis?.quit();
-  await Promise.all([db?.drop(), vhost?.drop(), testRedis?.release()]);
+  await harness?.stop();
 }, 60_000);
 
 describe('GIVEN 12 players each sending BUY, SELL, BUY, SELL … of one coin, interleaved, faster than one batch settles', () => {
   it('THEN every order fills (a SELL settled before its BUY would find no coin) and each player’s fills follow their arrival order', async () => {
-    const orders = new OrderService({ orderBus: new RabbitOrderBus(publisherConn, logger) });
+    const { orders, engine } = harness;
     const players = makePlayers(12, 'order');
     const sent = new Map<string, string[]>(players.map((p) => [p.userId, []]));
     const placing: Promise<unknown>[] = [];

@@ -7,44 +7,34 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import amqplib from 'amqplib';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '../core/errors.js';
 import type { DomainEvent } from '../core/events.js';
-import { AmqpConnection, RabbitOrderBus } from '../platform/amqp/rabbitmq.js';
 import { DEAD_REASON_HEADER, ORDERS_DEAD_QUEUE, ORDERS_EXCHANGE, ORDERS_ROUTING_KEY } from '../platform/amqp/topology.js';
 import { loadConfig } from '../platform/config.js';
-import { createLogger } from '../platform/logger.js';
-import { OrderService } from '../platform/orders/order.service.js';
-import { startProcess } from '../platform/process.js';
+import type { AmqpConnection } from '../platform/amqp/rabbitmq.js';
+import type { OrderService } from '../platform/orders/order.service.js';
 import type { StartedProcess } from '../platform/process.js';
-import { createTestVhost } from '../test/support/amqp.js';
 import type { TestVhost } from '../test/support/amqp.js';
-import { createTestDatabase } from '../test/support/database.js';
 import type { TestDatabase } from '../test/support/database.js';
-import { createTestRedis } from '../test/support/redis.js';
-import type { TestRedis } from '../test/support/redis.js';
-import { startEngine } from './engine.service.js';
-import { auditBooks, makePlayers, until, writeQuote } from './settle.fixtures.js';
+import { startEngineHarness } from './engine.harness.js';
+import type { EngineHarness } from './engine.harness.js';
+import { auditBooks, makePlayers, until } from './settle.fixtures.js';
 
 const run = promisify(execFile);
 const START = '100000000';
 const BTC = 'CRYPTO-COIN-BTC';
 const ETH = 'CRYPTO-COIN-ETH';
 
+let harness: EngineHarness;
 let db: TestDatabase;
 let vhost: TestVhost;
-let testRedis: TestRedis;
 let engine: StartedProcess;
 let publisherConn: AmqpConnection;
 let orders: OrderService;
-let redis: Redis;
-let subscriber: Redis;
 let client: pg.Client;
-let quoteTimer: NodeJS.Timeout;
 const events: DomainEvent[] = [];
-const logger = createLogger('silent');
 
 const engineDetails = async (): Promise<Record<string, unknown>> =>
   (await engine.infra.health.readiness()).components.engine?.details ?? {};
@@ -58,43 +48,21 @@ async function connectClient(): Promise<pg.Client> {
 const count = async (sql: string, values: unknown[] = []): Promise<number> =>
   Number((await client.query<{ n: string }>(sql, values)).rows[0]?.n ?? '0');
 
-/** Keep the test's quotes fresh (the feeder's job) without waiting on a timer in assertions. */
-async function refreshQuotes(): Promise<void> {
-  await writeQuote(redis, BTC, '100000000');
-  await writeQuote(redis, ETH, '5000000');
-}
-
 beforeAll(async () => {
-  [db, vhost, testRedis] = await Promise.all([createTestDatabase('engine'), createTestVhost('engine'), createTestRedis()]);
-  redis = new Redis(testRedis.url);
-  await refreshQuotes();
-  quoteTimer = setInterval(() => void refreshQuotes().catch(() => undefined), 500);
-  subscriber = new Redis(testRedis.url);
-  subscriber.on('message', (_channel: string, text: string) => events.push(JSON.parse(text) as DomainEvent));
-  await subscriber.subscribe('trade_events', 'system_events');
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL: testRedis.url,
-    AMQP_URL: vhost.url,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    AUTO_MIGRATE: 'true',
+  harness = await startEngineHarness({
+    label: 'engine',
+    quotes: { [BTC]: '100000000', [ETH]: '5000000' },
+    channels: ['trade_events', 'system_events'],
+    onEvent: (e) => events.push(e),
+    publishTimeoutMs: 3_000,
   });
-  engine = await startProcess('engine', config, logger, [startEngine]);
-  publisherConn = new AmqpConnection({ url: vhost.url, logger, connectionName: 'test-publisher', publishTimeoutMs: 3_000 });
-  await publisherConn.ready();
-  orders = new OrderService({ orderBus: new RabbitOrderBus(publisherConn, logger) });
+  ({ db, vhost, engine, publisherConn, orders } = harness);
   client = await connectClient();
 }, 60_000);
 
 afterAll(async () => {
-  clearInterval(quoteTimer);
   await client.end().catch(() => undefined);
-  await engine.stop();
-  await publisherConn.close();
-  await subscriber.quit();
-  await redis.quit();
-  await Promise.all([db.drop(), vhost.drop(), testRedis.release()]);
+  await harness.stop();
 }, 60_000);
 
 describe('GIVEN the same order_id published three times', () => {
