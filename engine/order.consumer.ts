@@ -39,7 +39,7 @@ export interface OrderConsumerOptions {
    * in two of them, so they settle in arrival order.
    */
   lanes?: number;
-  /** Orders waiting before a batch starts beside a running one (`ENGINE_PARALLEL_AFTER`; default `maxBatch / 10`). */
+  /** Orders waiting before a batch starts beside a running one (`ENGINE_PARALLEL_AFTER`; default 1: at once). */
   minParallelBatch?: number;
   /** First retry delay after an infrastructure failure (default 100 ms). */
   retryBaseMs?: number;
@@ -93,7 +93,7 @@ export class OrderConsumer {
     this.subscription = await this.options.orderBus.consume((batch) => this.handle(batch), {
       maxBatch: this.options.maxBatch,
       lanes: Math.max(1, this.options.lanes ?? 1),
-      minParallelBatch: this.options.minParallelBatch ?? Math.ceil(this.options.maxBatch / 10),
+      minParallelBatch: this.options.minParallelBatch ?? 1,
       keyOf: (data) => {
         const userId = typeof data === 'object' && data !== null ? (data as { user_id?: unknown }).user_id : undefined;
         return typeof userId === 'string' ? userId : undefined;

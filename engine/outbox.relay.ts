@@ -112,8 +112,8 @@ export class OutboxRelay {
       const redisErrors = await Promise.all(taken.map((t) => t.redis));
       const ok = taken.filter((_, i) => redisErrors[i] === null).flatMap((t) => t.events);
       const failed = taken.filter((_, i) => redisErrors[i] !== null).flatMap((t) => t.events);
-      if (failed.length > 0) await this.publish(failed, false, Promise.resolve(redisErrors.find((e) => e !== null)));
-      if (ok.length > 0) await this.publish(ok, false, Promise.resolve(null));
+      if (failed.length > 0) await this.publish(failed, false, redisErrors.find((e) => e !== null));
+      if (ok.length > 0) await this.publish(ok, false, null);
     });
   }
 
@@ -146,7 +146,7 @@ export class OutboxRelay {
         const events = rows.filter((e) => !this.inFlight.has(e.id));
         if (events.length === 0) return;
         const done = new Promise<boolean>((resolve) => {
-          this.chain = this.chain.then(async () => resolve(await this.publish(events, true)));
+          this.chain = this.chain.then(async () => resolve(await this.publish(events, true, await this.publishRedis(events))));
         });
         if (!(await done) || rows.length < this.sweepLimit || this.stopped) return;
       }
@@ -158,10 +158,13 @@ export class OutboxRelay {
     }
   }
 
-  private async publish(events: readonly DomainEvent[], swept: boolean, redis?: Promise<unknown>): Promise<boolean> {
+  /**
+   * Publish events already sent to Redis to the `events` exchange, then mark them.
+   * `redisError`: how the Redis publication went (null: it went through).
+   */
+  private async publish(events: readonly DomainEvent[], swept: boolean, redisError: unknown): Promise<boolean> {
     const ids = events.map((e) => e.id);
     try {
-      const redisError = await (redis ?? this.publishRedis(events));
       if (redisError !== null) throw redisError instanceof Error ? redisError : new Error('Redis publish failed');
       await this.options.eventBus.publish(events);
     } catch (error) {
