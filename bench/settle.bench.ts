@@ -217,20 +217,27 @@ async function main(): Promise<void> {
     const probe = new pg.Client({ connectionString: db.url });
     await probe.connect();
     await probe.query('CHECKPOINT'); // as before each pgbench run: no earlier phase's dirty pages or WAL
+    /**
+     * CPU seconds so far of the engine, its PostgreSQL backends, RabbitMQ and this process, and
+     * the server's next transaction id: write transactions started so far (only the engine
+     * writes while the phases run).
+     */
     const cpuSnapshot = async () => {
-      const backends = await probe.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      const { rows } = await probe.query<{ pids: number[]; next_xid: string }>(
+        `SELECT coalesce((SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()), '{}') AS pids,
+                pg_snapshot_xmax(pg_current_snapshot())::text AS next_xid`,
+      );
       const { stdout } = await run('pgrep', ['-f', 'beam.smp']).catch(() => ({ stdout: '' }));
       const beam = stdout.split('\n').filter(Boolean).map(Number);
       const sumOf = async (pids: readonly number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
-      // Write transactions started since the server began (the next transaction id): only the
-      // engine writes while the phases run.
-      const commits = await probe.query<{ n: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS n');
       return {
-        commits: Number(commits.rows[0]?.n ?? 0),
-        engine: await cpuSeconds(engine.proc.pid ?? -1),
-        postgres: await sumOf(backends.rows.map((r) => r.pid)),
-        rabbitmq: await sumOf(beam),
-        bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+        writes: Number(rows[0]?.next_xid ?? 0),
+        cpu: {
+          engine: await cpuSeconds(engine.proc.pid ?? -1),
+          postgres: await sumOf(rows[0]?.pids ?? []),
+          rabbitmq: await sumOf(beam),
+          bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+        },
       };
     };
     const profile = profiled === 'throughput';
@@ -255,12 +262,11 @@ async function main(): Promise<void> {
     if (profile) engine.proc.kill('SIGUSR2'); // … and write it: the throughput phase only
     /** CPU µs per order between two snapshots, as `engine 140, postgres 190, …`. */
     const cpuPerOrder = (from: typeof cpu0, to: typeof cpu0, n: number) =>
-      Object.entries(to)
-        .filter(([k]) => k !== 'commits')
-        .map(([k, v]) => `${k} ${(((v - (from[k as keyof typeof cpu0] ?? 0)) * 1e6) / n).toFixed(0)}`)
+      Object.entries(to.cpu)
+        .map(([k, v]) => `${k} ${(((v - from.cpu[k as keyof typeof to.cpu]) * 1e6) / n).toFixed(0)}`)
         .join(', ');
-    /** Orders per PostgreSQL write transaction (the engine's settle writes and relay marks: nothing else writes meanwhile). */
-    const ordersPerWrite = (from: typeof cpu0, to: typeof cpu0, n: number) => (n / Math.max(1, to.commits - from.commits)).toFixed(1);
+    /** Orders per PostgreSQL write transaction (the engine's settle writes and relay marks). */
+    const ordersPerWrite = (from: typeof cpu0, to: typeof cpu0, n: number) => (n / Math.max(1, to.writes - from.writes)).toFixed(1);
     cpuLine = cpuPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
     log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}`);
     const ordersPerS = THROUGHPUT_ORDERS / ((last - t0) / 1000);
