@@ -85,17 +85,19 @@ describe('GIVEN a Discord player placing a market buy by KRW amount', () => {
       placed_at: '2026-11-27T01:02:03.000Z',
       player: { discord_user_id: '987654321098765432', username: 'ant', nickname: '개미' },
     });
-    expect(parseOrderMessage(queued).ok).toBe(true);
+    // place() builds the message without parsing it again: it must be what the engine's parse gives.
+    expect(parseOrderMessage(queued)).toEqual({ ok: true, value: queued });
   });
 
   it('THEN an existing API user sells all, with the caller\'s order id for an idempotent retry', async () => {
     const order_id = randomUUID();
     const user_id = randomUUID();
-    const r = await service.place({ order_id, user: { user_id }, ticker_id: 'US-STOCK-AAPL', side: 'SELL', quantity: 'All', source: 'api' });
+    const r = await service.place({ order_id: order_id.toUpperCase(), user: { user_id: user_id.toUpperCase() }, ticker_id: 'US-STOCK-AAPL', side: 'SELL', quantity: 'All', source: 'api' });
     expect(r).toMatchObject({ ok: true, value: { order_id, user_id } });
     const [queued] = await takeQueued(1);
     expect(queued).toMatchObject({ order_id, user_id, quantity: 'all', source: 'api' });
     expect(queued).not.toHaveProperty('player');
+    expect(parseOrderMessage(queued)).toEqual({ ok: true, value: queued });
   });
 });
 

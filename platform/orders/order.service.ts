@@ -2,7 +2,7 @@
  * OrderService: the one way orders enter the game, shared by the Discord bot and the REST
  * api (SPEC §5, ARCHITECTURE "Flow of one order").
  *
- * `place()` validates a command (zod, then the same term checks the engine applies), builds
+ * `place()` validates a command (zod once, then the same term checks the engine applies), builds
  * the schema-1 order message with a fresh `order_id` (or the caller's, for idempotent
  * retries), publishes it to exchange `orders` and resolves once the broker has CONFIRMED it.
  * It returns the order id; the fill or the failure arrives later as an `order_filled` /
@@ -27,7 +27,6 @@ import {
   ORDER_SOURCES,
   ORDER_TYPES,
   orderTermsOf,
-  parseOrderMessage,
   playerIdOf,
 } from '../../core/order-message.js';
 import type { Clock, OrderBus } from '../../core/ports.js';
@@ -128,7 +127,10 @@ export class OrderService {
         ...(c.user.nickname === undefined ? {} : { nickname: c.user.nickname }),
       },
     };
-    const raw = {
+    // Every field below comes from the validated command (ids lower-cased, sizes trimmed) or
+    // is made here, so the message satisfies `orderMessageSchema` without a second parse
+    // (order.service.test.ts checks that it does); the terms get the engine's own check.
+    const message: OrderMessage = {
       schema: ORDER_MESSAGE_SCHEMA,
       order_id: c.order_id ?? randomUUID(),
       user_id: user.user_id,
@@ -144,12 +146,10 @@ export class OrderService {
       placed_at: this.clock.now().toISOString(),
       ...('player' in user ? { player: user.player } : {}),
     };
-    const message = parseOrderMessage(raw);
-    if (!message.ok) return message;
-    const terms = orderTermsOf(message.value);
+    const terms = orderTermsOf(message);
     if (!terms.ok) return terms;
-    await this.publish(message.value);
-    return ok({ order_id: message.value.order_id, user_id: message.value.user_id, message: message.value });
+    await this.publish(message);
+    return ok({ order_id: message.order_id, user_id: message.user_id, message });
   }
 
   private async publish(message: OrderMessage): Promise<void> {
