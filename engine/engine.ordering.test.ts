@@ -69,7 +69,7 @@ describe('GIVEN 12 players each sending BUY, SELL, BUY, SELL … of one coin, in
       // The order in which the player's fills were written: their first ledger rows.
       const { rows } = await client.query<{ id: string }>(
         `SELECT o.id FROM orders o WHERE o.user_id = $1
-          ORDER BY (SELECT min(l.id) FROM ledger_entries l WHERE l.order_id = o.id)`,
+          ORDER BY (SELECT min(l.id) FROM ledger_entries l WHERE l.txn_id = o.id)`,
         [p.userId],
       );
       expect(rows.map((r) => r.id)).toEqual(sent.get(p.userId));

@@ -12,6 +12,7 @@ import * as m0005 from './0005-portfolio-hot-updates.js';
 import * as m0006 from './0006-ledger-checks-cached-plans.js';
 import * as m0007 from './0007-settle-guard.js';
 import * as m0008 from './0008-portfolio-ticker-user-index.js';
+import * as m0009 from './0009-ledger-outbox-write-cost.js';
 
 export interface MigrationModule {
   name: string;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0006-ledger-checks-cached-plans', ...m0006 },
   { name: '0007-settle-guard', ...m0007 },
   { name: '0008-portfolio-ticker-user-index', ...m0008 },
+  { name: '0009-ledger-outbox-write-cost', ...m0009 },
 ];

@@ -153,13 +153,32 @@ describe('GIVEN the migrated schema', () => {
     expect([user.code, user.message]).toEqual(['23503', `ledger row names unknown user ${ghost}`]);
     const order = await failure(
       client.query(
-        "INSERT INTO ledger_entries (txn_id, account, asset, amount, kind, order_id) VALUES ($1, 'house:fees', 'KRW', 1, 'FEE', $2), ($1, 'system:mint', 'KRW', -1, 'FEE', $2)",
-        [randomUUID(), ghost],
+        "INSERT INTO ledger_entries (txn_id, account, asset, amount, kind, order_id) VALUES ($1, 'house:fees', 'KRW', 1, 'FEE', $1), ($1, 'system:mint', 'KRW', -1, 'FEE', $1)",
+        [ghost],
       ),
     );
     expect([order.code, order.message]).toEqual(['23503', `ledger row names unknown order ${ghost}`]);
     const deleted = await failure(client.query('DELETE FROM users WHERE id = $1', [userId]));
     expect([deleted.code, deleted.message]).toEqual(['23503', `users ${userId} is named by ledger rows and cannot be deleted`]);
+  });
+
+  it('THEN the legs of an order are the ledger transaction named by the order, and that order cannot be deleted', async () => {
+    const orderId = randomUUID();
+    await client.query(
+      "INSERT INTO orders (id, user_id, ticker_id, side, type, status, quantity, fail_reason, source) VALUES ($1, $2, 'CRYPTO-COIN-BTC', 'BUY', 'MARKET', 'FAILED', 1, 'INSUFFICIENT_FUNDS', 'api')",
+      [orderId, userId],
+    );
+    const legs = (txn: string) =>
+      client.query(
+        "INSERT INTO ledger_entries (txn_id, account, asset, amount, kind, order_id) VALUES ($1, 'house:fees', 'KRW', 1, 'FEE', $2), ($1, 'system:mint', 'KRW', -1, 'FEE', $2)",
+        [txn, orderId],
+      );
+    await expect(legs(randomUUID())).rejects.toMatchObject({ code: '23514', constraint: 'ledger_entries_order_txn_check' });
+    await legs(orderId);
+    await expect(client.query('DELETE FROM orders WHERE id = $1', [orderId])).rejects.toMatchObject({
+      code: '23503',
+      message: `orders ${orderId} is named by ledger rows and cannot be deleted`,
+    });
   });
 
   it('THEN ledger rows can be neither updated, deleted nor truncated', async () => {
