@@ -25,7 +25,8 @@
  * the throughput phase to `.bench-profile/` (see `bench/support/cpu-profile.mjs`),
  * `--profile=200` or `--profile=1000` during that latency phase; `--lanes=N` sets
  * ENGINE_LANES and `--parallel-after=N` ENGINE_PARALLEL_AFTER; `--debug` prints batch sizes
- * (the engine then logs every batch); `--timeline` prints latency per half second.
+ * (the engine then logs every batch) and every batch that took 25 ms or more; `--timeline`
+ * prints latency per half second.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -337,6 +338,7 @@ async function main(): Promise<void> {
         const x = buckets.get(k) ?? { n: 0, orders: 0, ms: 0 };
         buckets.set(k, { n: x.n + 1, orders: x.orders + b.size, ms: x.ms + b.ms });
       }
+      for (const b of batches) if (b.ms >= 25) log(`  slow batch at ${b.time} size=${b.size} ms=${b.ms}`);
       for (const [k, x] of buckets) log(`  ${k} batches=${x.n} orders=${x.orders} avg_size=${(x.orders / x.n).toFixed(0)} busy_ms=${x.ms}`);
     }
     // The machine may be shared: the baseline is taken before and after, and averaged. The
