@@ -86,7 +86,7 @@ const rowsOf = async (ids: readonly string[]) =>
   ).rows;
 
 describe('GIVEN batches committed while the broker is slow to confirm the first', () => {
-  it('THEN Redis gets every batch at once, the broker gets the waiting ones in one publication, and one UPDATE marks them all', async () => {
+  it('THEN Redis and the broker get every batch at once, in commit order, and one UPDATE marks them all once both took them', async () => {
     const { bus, calls, open, firstCall } = gatedBus();
     const relay = new OutboxRelay({ pool, redis, eventBus: bus, logger, sweepIntervalMs: 60_000, sweepMinAgeMs: 0 });
     const [b1, b2, b3] = [await committed(2), await committed(3), await committed(1)] as [DomainEvent[], DomainEvent[], DomainEvent[]];
@@ -96,16 +96,18 @@ describe('GIVEN batches committed while the broker is slow to confirm the first'
     await firstCall;
     relay.push(b2);
     relay.push(b3);
-    // Redis does not wait for the broker: every event is out, in commit order.
+    // Neither Redis nor the broker waits for the first confirm: every event is out, in commit order.
     await until('all on Redis', () => onRedis.length >= ids.length, 5_000, 5);
     expect(onRedis.filter((id) => ids.includes(id))).toEqual(ids);
-    // A sweep meanwhile leaves the rows in flight alone (they are old enough to be swept).
+    expect(calls).toEqual([b1, b2, b3].map((b) => b.map((e) => e.id)));
+    // Nothing is marked while a confirm is outstanding, and a sweep meanwhile leaves the rows
+    // in flight alone (they are old enough to be swept).
     await relay.sweep();
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(3);
+    expect((await rowsOf(ids)).every((r) => r.published_at === null)).toBe(true);
 
     open();
     await relay.idle();
-    expect(calls).toEqual([b1.map((e) => e.id), [...b2, ...b3].map((e) => e.id)]);
     const rows = await rowsOf(ids);
     expect(rows).toHaveLength(ids.length);
     expect(rows.every((r) => r.attempts === 1)).toBe(true);
@@ -115,7 +117,7 @@ describe('GIVEN batches committed while the broker is slow to confirm the first'
 
     // Marked rows are not swept again.
     await relay.sweep();
-    expect(calls).toHaveLength(2);
+    expect(calls).toHaveLength(3);
     await relay.stop();
   });
 });

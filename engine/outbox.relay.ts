@@ -4,12 +4,12 @@
  * exchange `events` (`EventBus`), then marks them `published_at` (SPEC §5).
  *
  * - Fast path: the engine hands over the events of each batch right after COMMIT
- *   ({@link OutboxRelay.push}); they go to Redis at once (in commit order: one pipelined
- *   connection), then to the `events` exchange — the batches handed over while the previous
- *   publication awaited its confirms go together, in order — and are marked published
- *   together, `markDelayMs` after the first of them (or at `markBatch` rows): one UPDATE per
- *   tenth of a second instead of one per settled batch (which made as many mark transactions
- *   as settle writes).
+ *   ({@link OutboxRelay.push}); they go to Redis and to the `events` exchange at once, in
+ *   commit order (one pipelined Redis connection, one confirm channel; the broker's publishes
+ *   leave in the same socket write as the batch's acks), and once both took them they are
+ *   marked published together, `markDelayMs` after the first of them (or at `markBatch`
+ *   rows): one UPDATE per tenth of a second instead of one per settled batch (which made as
+ *   many mark transactions as settle writes).
  * - Sweep: every `sweepIntervalMs`, rows still unpublished after `sweepMinAgeMs` (a crash
  *   between commit and relay, a failed publish) are published again, oldest first.
  *
@@ -57,8 +57,8 @@ export class OutboxRelay {
   private chain: Promise<void> = Promise.resolve();
   /** Ids handed to the fast path and not yet marked (or failed): the sweep leaves them alone. */
   private readonly inFlight = new Set<string>();
-  /** Batches pushed and not yet taken by a publication on the chain, in commit order. */
-  private queue: { events: readonly DomainEvent[]; redis: Promise<unknown> }[] = [];
+  /** Batches pushed and not yet taken by the chain, in commit order, with how their publication went (null: both went through). */
+  private queue: { events: readonly DomainEvent[]; outcome: Promise<unknown> }[] = [];
   private publicationQueued = false;
   /** Ids published on the fast path and waiting to be marked. */
   private unmarked: string[] = [];
@@ -98,23 +98,30 @@ export class OutboxRelay {
   /** Relay events just committed (in commit order). Never throws; failures are left to the sweep. */
   push(events: readonly DomainEvent[]): void {
     if (events.length === 0) return;
-    // Redis first and at once (the bot and the api wait on it); the broker and the mark follow
-    // in order. Both must succeed before the rows are marked, else the sweep sends both again.
+    // Redis and the broker at once, in commit order (one pipelined Redis connection, one
+    // confirm channel): the bot and the api wait on Redis, and the batch's acks and these
+    // publishes leave in one socket write. Both must succeed before the rows are marked, else
+    // the sweep sends both again.
     for (const e of events) this.inFlight.add(e.id);
-    this.queue.push({ events, redis: this.publishRedis(events) });
+    this.queue.push({ events, outcome: this.publishBoth(events) });
     if (this.publicationQueued) return;
     this.publicationQueued = true;
     this.chain = this.chain.then(async () => {
       this.publicationQueued = false;
       const taken = this.queue;
       this.queue = [];
-      // A batch whose Redis publication failed is left to the sweep; the others go on together.
-      const redisErrors = await Promise.all(taken.map((t) => t.redis));
-      const ok = taken.filter((_, i) => redisErrors[i] === null).flatMap((t) => t.events);
-      const failed = taken.filter((_, i) => redisErrors[i] !== null).flatMap((t) => t.events);
-      if (failed.length > 0) await this.publish(failed, false, redisErrors.find((e) => e !== null));
-      if (ok.length > 0) await this.publish(ok, false, null);
+      for (const t of taken) await this.settled(t.events, false, await t.outcome);
     });
+  }
+
+  /** Publish to Redis and to the `events` exchange at once; resolves with a failure of either, or null. */
+  private publishBoth(events: readonly DomainEvent[]): Promise<unknown> {
+    const redis = this.publishRedis(events);
+    const broker = this.options.eventBus.publish(events).then(
+      () => null,
+      (error: unknown) => error ?? new Error('event bus publish failed'),
+    );
+    return Promise.all([redis, broker]).then(([r, b]) => r ?? b);
   }
 
   /** PUBLISH each event on its Redis channel, pipelined; resolves with the failure, if any. */
@@ -146,7 +153,7 @@ export class OutboxRelay {
         const events = rows.filter((e) => !this.inFlight.has(e.id));
         if (events.length === 0) return;
         const done = new Promise<boolean>((resolve) => {
-          this.chain = this.chain.then(async () => resolve(await this.publish(events, true, await this.publishRedis(events))));
+          this.chain = this.chain.then(async () => resolve(await this.settled(events, true, await this.publishBoth(events))));
         });
         if (!(await done) || rows.length < this.sweepLimit || this.stopped) return;
       }
@@ -159,18 +166,16 @@ export class OutboxRelay {
   }
 
   /**
-   * Publish events already sent to Redis to the `events` exchange, then mark them.
-   * `redisError`: how the Redis publication went (null: it went through).
+   * Account for a publication of `events` (`failure`: why it failed, null when Redis and the
+   * broker both took them): mark them published (fast path: with the next mark), or count the
+   * attempt and leave them to the sweep. Resolves with whether they went out.
    */
-  private async publish(events: readonly DomainEvent[], swept: boolean, redisError: unknown): Promise<boolean> {
+  private async settled(events: readonly DomainEvent[], swept: boolean, failure: unknown): Promise<boolean> {
     const ids = events.map((e) => e.id);
-    try {
-      if (redisError !== null) throw redisError instanceof Error ? redisError : new Error('Redis publish failed');
-      await this.options.eventBus.publish(events);
-    } catch (error) {
+    if (failure !== null) {
       this.stats.failures += 1;
-      this.stats.lastError = error instanceof Error ? error.message : String(error);
-      this.logger.warn({ err: error, events: events.length }, 'relaying events failed; the sweep retries them');
+      this.stats.lastError = failure instanceof Error ? failure.message : String(failure);
+      this.logger.warn({ err: failure, events: events.length }, 'relaying events failed; the sweep retries them');
       await markOutboxAttempt(this.options.pool, ids).catch(() => undefined);
       if (!swept) for (const id of ids) this.inFlight.delete(id);
       return false;
