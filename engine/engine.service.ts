@@ -97,6 +97,10 @@ export const startEngine: ServiceStarter = async (infra) => {
         retries: s.retries,
         last_error: s.lastError,
         relay: relay.stats,
+        // Batches settled from remembered state (one round trip) vs read first; players remembered.
+        state_cache: settlement.stateCache
+          ? { hits: settlement.stateCache.stats.hits, misses: settlement.stateCache.stats.misses, players: settlement.stateCache.size }
+          : null,
       };
       if (heldMs > UNHEALTHY_AFTER_MS) return Promise.resolve({ up: false, error: `settlement held for ${Math.round(heldMs / 1000)} s: ${s.lastError ?? ''}`, details });
       return Promise.resolve({ up: true, details });

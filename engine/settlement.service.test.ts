@@ -451,6 +451,7 @@ describe('GIVEN a write computed from a wallet that has changed since', () => {
       // Not the balance the wallet holds.
       wallets: [{ userId: p.userId, balanceKrw: '1', previous: { balanceKrw: '123', reservedKrw: '0' } }],
       outbox: [{ id: eventId, type: 'order_filled', channel: 'trade_events', routingKey: 'trade_events.order_filled', payload: { id: eventId } }],
+      readChecks: null,
     });
     const error: unknown = await write.then(() => null, (e: unknown) => e);
     expect(error).toMatchObject({ code: '40001', message: 'settlement conflict: a wallet changed since it was read' });
@@ -460,3 +461,104 @@ describe('GIVEN a write computed from a wallet that has changed since', () => {
   });
 });
 
+
+describe('GIVEN players the engine settled recently (their state remembered, not read again)', () => {
+  /** Move KRW between the system and a player as the api does: wallet and ledger in one statement. */
+  const adjust = (userId: string, krw: string) =>
+    pool.query(
+      `WITH w AS (UPDATE wallets SET balance_krw = balance_krw + $3::numeric WHERE user_id = $1)
+       INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind)
+       VALUES ($2, 'system:adjustment', NULL, 'KRW', -$3::numeric, 'ADJUSTMENT'), ($2, 'user:' || $1, $1, 'KRW', $3::numeric, 'ADJUSTMENT')`,
+      [userId, randomUUID(), krw],
+    );
+  /** Whether a player's wallet and positions equal their ledger sums (players here also get adjustments). */
+  const booksOf = async (userId: string) =>
+    (
+      await pool.query<{ cash: boolean; shares: boolean }>(
+        `SELECT (SELECT balance_krw FROM wallets WHERE user_id = $1) = (SELECT sum(amount) FROM ledger_entries WHERE user_id = $1 AND asset = 'KRW') AS cash,
+                NOT EXISTS (SELECT 1 FROM portfolios p WHERE p.user_id = $1 AND p.quantity <>
+                  (SELECT coalesce(sum(amount), 0) FROM ledger_entries l WHERE l.user_id = $1 AND l.asset = p.ticker_id)) AS shares`,
+        [userId],
+      )
+    ).rows[0];
+
+  it('THEN their next batch settles from memory with the same results as from a read', async () => {
+    const players = makePlayers(3, 'mem');
+    await writeQuote(redis, BTC, '100000000', { ts: now });
+    await service.settleBatch(players.map((p) => orderMessage(p, BTC, 'BUY', { quantity: '0.01' }))); // registers (locked)
+    await service.settleBatch(players.map((p) => orderMessage(p, BTC, 'BUY', { quantity: '0.01' }))); // read, then remembered
+    const hits = service.stateCache?.stats.hits ?? 0;
+    const sells = players.map((p) => orderMessage(p, BTC, 'SELL', { quantity: '0.02' }));
+    const r = await service.settleBatch(sells);
+    expect(service.stateCache?.stats.hits).toBe(hits + 1);
+    expect(r.outcomes).toEqual(sells.map((m) => ({ kind: 'filled', orderId: m.order_id })));
+    for (const p of players) {
+      const pos = await pool.query<{ quantity: string }>('SELECT quantity FROM portfolios WHERE user_id = $1 AND ticker_id = $2', [p.userId, BTC]);
+      expect(pos.rows).toEqual([{ quantity: '0.00000000' }]);
+    }
+    // Settled again from memory: still one order, one fill, no second event.
+    const again = await service.settleBatch([sells[0] as OrderMessage]);
+    expect(again.outcomes).toEqual([{ kind: 'duplicate', orderId: sells[0]?.order_id }]);
+    expect(again.events).toEqual([]);
+    for (const p of players) expect(await booksOf(p.userId)).toEqual({ cash: true, shares: true });
+  });
+
+  it('THEN a wallet changed behind the engine, a position opened elsewhere or a delisting is seen: the batch settles on what the database holds', async () => {
+    const [p] = makePlayers(1, 'behind');
+    if (!p) throw new Error('no player');
+    await writeQuote(redis, BTC, '100000000', { ts: now });
+    await writeQuote(redis, ETH, '5000000', { ts: now });
+    await service.settleBatch([orderMessage(p, BTC, 'BUY', { quantity: '0.01' })]);
+    // Remembered: the wallet, and that the player holds no ETH (a SELL of it fails).
+    const noShares = orderMessage(p, ETH, 'SELL', { quantity: '1' });
+    expect((await service.settleBatch([noShares])).outcomes[0]).toMatchObject({ reason: ErrorCode.INSUFFICIENT_SHARES });
+
+    // Nearly all the cash taken away by an adjustment: a BUY the remembered balance would pay for fails.
+    const balance = await balanceOf(p.userId);
+    await adjust(p.userId, `-${new Decimal(balance).minus(1000).toFixed()}`);
+    const tooBig = orderMessage(p, BTC, 'BUY', { quantity: '0.01' });
+    expect((await service.settleBatch([tooBig])).outcomes[0]).toMatchObject({ kind: 'failed', reason: ErrorCode.INSUFFICIENT_FUNDS });
+    expect((await balanceOf(p.userId)).toFixed()).toBe('1000');
+
+    // Cash given back: the BUY the remembered (failed) state would refuse now fills.
+    await adjust(p.userId, '10000000');
+    const buy = orderMessage(p, ETH, 'BUY', { quantity: '1' });
+    expect((await service.settleBatch([buy])).outcomes[0]).toEqual({ kind: 'filled', orderId: buy.order_id });
+
+    // ETH held now (bought above): the SELL refused before fills.
+    const sell = orderMessage(p, ETH, 'SELL', { quantity: '1' });
+    expect((await service.settleBatch([sell])).outcomes[0]).toEqual({ kind: 'filled', orderId: sell.order_id });
+
+    // Delisted after it was remembered as listed.
+    await pool.query('UPDATE tickers SET active = false WHERE id = $1', [BTC]);
+    try {
+      const delisted = orderMessage(p, BTC, 'SELL', { quantity: '0.01' });
+      expect((await service.settleBatch([delisted])).outcomes[0]).toMatchObject({ kind: 'failed', reason: ErrorCode.UNKNOWN_TICKER });
+    } finally {
+      await pool.query('UPDATE tickers SET active = true WHERE id = $1', [BTC]);
+    }
+    const relisted = orderMessage(p, BTC, 'SELL', { quantity: '0.01' });
+    expect((await service.settleBatch([relisted])).outcomes[0]).toEqual({ kind: 'filled', orderId: relisted.order_id });
+    expect(await booksOf(p.userId)).toEqual({ cash: true, shares: true });
+  });
+
+  it('THEN a position opened by another writer after the engine remembered none is not opened twice', async () => {
+    const [p] = makePlayers(1, 'opened');
+    if (!p) throw new Error('no player');
+    await writeQuote(redis, ETH, '5000000', { ts: now });
+    await service.settleBatch([orderMessage(p, ETH, 'SELL', { quantity: '1' })]); // registers; no ETH
+    await service.settleBatch([orderMessage(p, ETH, 'SELL', { quantity: '1' })]); // remembered: no ETH
+    // Shares arrive from elsewhere (an IPO allocation, say), ledger and position together.
+    const txn = randomUUID();
+    await pool.query(
+      `WITH pos AS (INSERT INTO portfolios (user_id, ticker_id, quantity, average_price, average_cost_krw, currency) VALUES ($1, $3, 2, 5000000, 5000000, 'KRW-COIN'))
+       INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind)
+       VALUES ($2, 'market:' || $3, NULL, $3, -2, 'ADJUSTMENT'), ($2, 'user:' || $1, $1, $3, 2, 'ADJUSTMENT')`,
+      [p.userId, txn, ETH],
+    );
+    const sell = orderMessage(p, ETH, 'SELL', { quantity: '1' });
+    expect((await service.settleBatch([sell])).outcomes[0]).toEqual({ kind: 'filled', orderId: sell.order_id });
+    const pos = await pool.query<{ quantity: string }>('SELECT quantity FROM portfolios WHERE user_id = $1 AND ticker_id = $2', [p.userId, ETH]);
+    expect(pos.rows).toEqual([{ quantity: '1.00000000' }]);
+  });
+});

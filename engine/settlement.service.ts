@@ -6,8 +6,13 @@
  * same state as step 1 below, then step 4's write as one statement that commits on its own and
  * is guarded — it updates a wallet or position only if it still holds the values read, inserts
  * only new orders and positions, and otherwise raises SQLSTATE 40001 and writes nothing
- * (`settle_guard`, migration 0007). A batch that registers players, meets such a conflict (an
- * operator's cash adjustment in between) or a data error settles again on the locked path:
+ * (`settle_guard`, migration 0007) — and, with `readChecks`, only if everything else the batch
+ * was computed from is unchanged too (suspension, names, wallets and positions it only read,
+ * instruments, settings). Players settled recently are not even read: their state as last
+ * committed is remembered ({@link BatchStateCache}) and the guarded write is the batch's only
+ * round trip. A batch that registers players, meets such a conflict (an operator's cash
+ * adjustment in between) or a data error forgets its players and settles again on the locked
+ * path:
  *
  * In the transaction, set-based — two statements for the whole batch:
  * 1. `lockBatchState`: lock the players' wallets (`FOR UPDATE`, user id order) and read their
@@ -43,6 +48,8 @@ import type { MarketCalendar } from '../core/calendar.js';
 import { ErrorCode } from '../core/errors.js';
 import { channelOf, routingKeyOf } from '../core/events.js';
 import type { DomainEvent, OperatorAlertData, OrderFailedData, OrderFilledData, WhaleTradeData } from '../core/events.js';
+import { BatchStateCache } from './batch-state.cache.js';
+import type { BatchStateKeys, CommittedState } from './batch-state.cache.js';
 import { Decimal, ZERO, fromDb, toDbString, toJsonString } from '../core/money.js';
 import type { OrderMessage, PlayerInfo } from '../core/order-message.js';
 import { EVENT_NAMESPACE, orderEventId, orderTermsOf, uuidV5 } from '../core/order-message.js';
@@ -61,7 +68,7 @@ import {
   takenUsernames,
   writeBatch,
 } from '../platform/db/settlement.repository.js';
-import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionValues, PositionWrite, UserRow, WalletValues } from '../platform/db/settlement.repository.js';
+import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionRow, PositionValues, PositionWrite, ReadChecks, UserRow, WalletValues } from '../platform/db/settlement.repository.js';
 
 /** Settlement parameters from configuration (KRW and fractions as decimals, times in ms). */
 export interface SettlementParams {
@@ -86,6 +93,11 @@ export interface SettlementServiceOptions {
    * always takes the locked transaction (BEGIN, locking read, write, COMMIT).
    */
   unlockedReads?: boolean;
+  /**
+   * Settle players seen recently from their state as last committed, without reading it
+   * (default true; only with `unlockedReads`). See {@link BatchStateCache}.
+   */
+  rememberState?: boolean;
 }
 
 /** A message that could not be parsed (dead-lettered after the batch commits its alert). */
@@ -126,6 +138,11 @@ class PricesUnavailableError extends TransientSettlementError {}
 
 /** The unlocked path met a player to register: the batch goes to the locked path. */
 class NeedsRegistration extends Error {}
+
+/** A batch's result and, when it wrote from a read, the state its write left (to remember once committed). */
+interface Applied extends BatchResult {
+  committed: CommittedState | null;
+}
 
 /** `writeBatch` found a row changed since it was read (SQLSTATE 40001 from `settle_guard`). */
 function isConflict(error: unknown): boolean {
@@ -197,6 +214,32 @@ const unreachable = (what: string): never => {
 };
 const dbOrNull = (x: Decimal | null) => (x === null ? null : toDbString(x));
 
+/**
+ * What an unlocked batch used besides the rows it writes (see `ReadChecks`): every player's
+ * flags and names, the wallets and positions it only read, the positions it found absent and
+ * did not open, its instruments and the settings.
+ */
+function readChecksOf(state: BatchState, keys: BatchStateKeys, w: BatchWriter): ReadChecks {
+  const held = new Set(state.positions.map((p) => posKey(p.user_id, p.ticker_id)));
+  const absent = new Map<string, { userId: string; tickerId: string }>();
+  for (const k of keys.positions) {
+    const key = posKey(k.userId, k.tickerId);
+    if (!held.has(key) && !w.touchedPositions.has(key)) absent.set(key, k);
+  }
+  return {
+    users: state.accounts.map((a) => ({ id: a.user_id, isSuspended: a.is_suspended, username: a.username, nickname: a.nickname })),
+    wallets: state.accounts
+      .filter((a) => !w.touchedWallets.has(a.user_id))
+      .map((a) => ({ userId: a.user_id, balanceKrw: a.balance_krw, reservedKrw: a.reserved_krw })),
+    positions: state.positions
+      .filter((p) => !w.touchedPositions.has(posKey(p.user_id, p.ticker_id)))
+      .map((p) => ({ id: p.id, quantity: p.quantity, reservedQuantity: p.reserved_quantity })),
+    absentPositions: [...absent.values()],
+    instruments: state.instruments.map((i) => ({ id: i.id, active: i.active })),
+    settings: state.settings,
+  };
+}
+
 /** See the module comment. */
 export class SettlementService {
   private readonly pool: Pool;
@@ -207,9 +250,12 @@ export class SettlementService {
   private readonly params: SettlementParams;
   private readonly logger: Logger;
   private readonly unlockedReads: boolean;
+  /** Players' state as last committed (undefined: always read). */
+  readonly stateCache: BatchStateCache | undefined;
 
   constructor(options: SettlementServiceOptions) {
     this.unlockedReads = options.unlockedReads ?? true;
+    this.stateCache = this.unlockedReads && (options.rememberState ?? true) ? new BatchStateCache() : undefined;
     this.pool = options.pool;
     this.quotes = options.quotes;
     this.calendar = options.calendar;
@@ -241,8 +287,12 @@ export class SettlementService {
         const settled = await this.settleUnlocked(client, messages, loaded);
         if (settled) return settled;
       }
+      // From here on the batch's players are read again, under lock.
+      this.stateCache?.forget(messages.map((m) => m.user_id));
       try {
-        return await this.inTransaction(client, () => this.apply(client, messages, poison, loaded, null, true));
+        const applied = await this.inTransaction(client, () => this.apply(client, messages, poison, loaded, null, true));
+        if (applied.committed) this.stateCache?.committed(applied.committed);
+        return { outcomes: applied.outcomes, events: applied.events };
       } catch (error) {
         if (isTransient(error)) throw error;
         this.logger.warn({ err: error, batch: messages.length }, 'batch failed on a data error; settling order by order');
@@ -273,7 +323,9 @@ export class SettlementService {
     loaded: Promise<Loaded>,
   ): Promise<BatchResult | null> {
     try {
-      return await this.apply(client, messages, [], loaded, null, false);
+      const applied = await this.apply(client, messages, [], loaded, null, false);
+      if (applied.committed) this.stateCache?.committed(applied.committed);
+      return { outcomes: applied.outcomes, events: applied.events };
     } catch (error) {
       if (error instanceof NeedsRegistration) return null;
       if (isConflict(error)) {
@@ -459,33 +511,36 @@ export class SettlementService {
     loaded: Promise<Loaded>,
     forced: ErrorCode | null,
     locked: boolean,
-  ): Promise<BatchResult> {
+  ): Promise<Applied> {
     const w = new BatchWriter();
     const outcomes: Outcome[] = [];
 
-    // Read (and register) while the prices are still on their way from Redis.
-    let read: { state: BatchState; alias: ReadonlyMap<string, string>; params: SettlementParams } | undefined;
+    // Read (and register) while the prices are still on their way from Redis — or, unlocked,
+    // take the players' state as last committed when all of it is remembered.
+    let read: { state: BatchState; keys: BatchStateKeys; alias: ReadonlyMap<string, string>; params: SettlementParams } | undefined;
     if (messages.length > 0) {
-      const lookup = (alias: ReadonlyMap<string, string>) => {
+      const keysOf = (alias: ReadonlyMap<string, string>) => {
         const idOf = (m: OrderMessage) => alias.get(m.user_id) ?? m.user_id;
-        return lockBatchState(client, {
+        return {
           userIds: [...new Set(messages.map(idOf))].sort(),
           orderIds: messages.map((m) => m.order_id),
           tickerIds: [...new Set(messages.map((m) => m.ticker_id))],
           positions: messages.map((m) => ({ userId: idOf(m), tickerId: m.ticker_id })),
-        }, { lock: locked });
+        };
       };
       let alias: ReadonlyMap<string, string> = new Map();
-      let state = await lookup(alias);
+      let keys = keysOf(alias);
+      let state = (locked ? undefined : this.stateCache?.get(keys)) ?? (await lockBatchState(client, keys, { lock: locked }));
       const params = this.effectiveParams(state.settings);
       const withWallet = new Set(state.accounts.map((a) => a.user_id));
       const missing = [...new Set(messages.map((m) => m.user_id))].filter((id) => !withWallet.has(id));
       if (missing.length > 0) {
         if (!locked) throw new NeedsRegistration();
         alias = await this.registerPlayers(client, messages, missing, w, params.startingCashKrw);
-        state = await lookup(alias);
+        keys = keysOf(alias);
+        state = await lockBatchState(client, keys, { lock: locked });
       }
-      read = { state, alias, params };
+      read = { state, keys, alias, params };
     }
     const { market, now } = await loaded;
     const occurredAt = now.toISOString();
@@ -555,6 +610,11 @@ export class SettlementService {
     // Guarded (see writeBatch): an order recorded by another settler after our read, or a wallet
     // or position changed since, makes the write fail whole with SQLSTATE 40001 — transient
     // (retried) in the locked path, a fall back to the locked path in the unlocked one.
+    const wallets = [...w.touchedWallets].map((userId) => ({
+      userId,
+      balanceKrw: toDbString(w.wallets.get(userId)?.balanceKrw ?? ZERO),
+      previous: w.readWallets.get(userId) ?? unreachable(`wallet ${userId} was written but not read`),
+    }));
     const written = await writeBatch(client, {
       orders: w.orders,
       ledger: w.ledger,
@@ -563,15 +623,35 @@ export class SettlementService {
         return read ? [{ ...p, id: read.id, previous: read }] : [];
       }),
       positionInserts: positions.filter(([k]) => !w.readPositions.has(k)).map(([, p]) => p),
-      wallets: [...w.touchedWallets].map((userId) => ({
-        userId,
-        balanceKrw: toDbString(w.wallets.get(userId)?.balanceKrw ?? ZERO),
-        previous: w.readWallets.get(userId) ?? unreachable(`wallet ${userId} was written but not read`),
-      })),
+      wallets,
       outbox: w.events.map((e) => ({ id: e.id, type: e.type, channel: channelOf(e.type), routingKey: routingKeyOf(e.type), payload: e })),
+      readChecks: locked || read === undefined ? null : readChecksOf(read.state, read.keys, w),
     });
     const inserted = new Set(written.outboxInserted);
-    return { outcomes, events: w.events.filter((e) => inserted.has(e.id)) };
+    const committed: CommittedState | null =
+      read === undefined
+        ? null
+        : {
+            keys: read.keys,
+            read: read.state,
+            balances: new Map(wallets.map((x) => [x.userId, x.balanceKrw])),
+            positions: new Map(
+              positions.map(([k, p]) => [
+                k,
+                {
+                  user_id: p.userId,
+                  ticker_id: p.tickerId,
+                  quantity: p.quantity,
+                  average_price: p.averagePrice,
+                  average_cost_krw: p.averageCostKrw,
+                  realized_pnl_krw: p.realizedPnlKrw,
+                  currency: p.currency as PositionRow['currency'],
+                },
+              ]),
+            ),
+            opened: written.positionsInserted,
+          };
+    return { outcomes, events: w.events.filter((e) => inserted.has(e.id)), committed };
   }
 
   private settleOne(

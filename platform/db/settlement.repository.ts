@@ -3,7 +3,8 @@
  * (arrays bound with `unnest`) and named, so PostgreSQL parses them once per connection. A
  * batch costs two round trips: {@link lockBatchState} (every read) and {@link writeBatch}
  * (every write, data-modifying CTEs, guarded) — round trips, not rows, dominate on a busy
- * machine. Commonly both run on their own (the read unlocked, the write committing itself);
+ * machine. Commonly both run on their own (the read unlocked, the write committing itself),
+ * or the write alone when the engine remembers the batch's state (`engine/batch-state.cache.ts`);
  * else inside the caller's transaction with the wallets locked, plus BEGIN and COMMIT.
  * Registering new players ({@link insertUsers}, {@link insertWallets}) adds a few.
  *
@@ -279,6 +280,36 @@ export interface BatchWrites {
   wallets: readonly WalletWrite[];
   /** `payload`: the DomainEvent object, stored as jsonb. */
   outbox: readonly { id: string; type: string; channel: string; routingKey: string; payload: object }[];
+  /**
+   * For a write after an unlocked (or remembered) read: the rest of what the batch was
+   * computed from, checked unchanged like the rows it changes. Null in a locked transaction.
+   */
+  readChecks: ReadChecks | null;
+}
+
+/**
+ * What an unlocked batch read besides the rows it writes, as it read it (8-dp strings): the
+ * write refuses to commit if any of it changed (a player suspended or renamed, a wallet or a
+ * position a failed order was judged on, an instrument switched off, an operator setting).
+ */
+export interface ReadChecks {
+  users: readonly { id: string; isSuspended: boolean; username: string; nickname: string | null }[];
+  /** Wallets read and not written. */
+  wallets: readonly ({ userId: string } & WalletValues)[];
+  /** Positions read and not written. */
+  positions: readonly { id: string; quantity: string; reservedQuantity: string }[];
+  /** Positions found absent and not opened. */
+  absentPositions: readonly { userId: string; tickerId: string }[];
+  instruments: readonly { id: string; active: boolean }[];
+  /** The {@link ENGINE_SETTING_KEYS} that were set, with their values. */
+  settings: Readonly<Record<string, string>>;
+}
+
+/** A position {@link writeBatch} opened: its new `portfolios.id` (as text). */
+export interface InsertedPosition {
+  id: string;
+  user_id: string;
+  ticker_id: string;
 }
 
 /**
@@ -292,13 +323,18 @@ export interface BatchWrites {
  *
  * Guarded: a wallet or position is updated only if it still holds the values the batch was
  * computed from (`previous`), a new position only if none exists, and every order must be new.
+ * With `readChecks` (an unlocked batch) the rest of what the batch was computed from must be
+ * unchanged too: its players' suspension and names, the wallets and positions it only read,
+ * the positions it found absent, its instruments' `active` flag and the operator settings.
  * If any row falls short, `settle_guard` (migration 0007) raises SQLSTATE 40001 and the whole
  * statement writes nothing — so the statement is safe to run on its own (autocommit) after an
- * unlocked {@link lockBatchState}, and in a locked transaction it cannot fail this way.
- * @returns the ids of the outbox events inserted (an event id already present is skipped).
+ * unlocked {@link lockBatchState}, or on state the engine remembered from its last write, and
+ * in a locked transaction it cannot fail this way.
+ * @returns the ids of the outbox events inserted (an event id already present is skipped) and
+ *   the positions it opened with their new ids.
  * @throws pg's DatabaseError with `code` '40001' ("settlement conflict: …") when a row changed.
  */
-export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ outboxInserted: string[] }> {
+export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ outboxInserted: string[]; positionsInserted: InsertedPosition[] }> {
   const orders = b.orders.map((o) => ({
     id: o.id, user_id: o.userId, ticker_id: o.tickerId, side: o.side, type: o.type, status: o.status, quantity: o.quantity,
     notional_krw: o.notionalKrw, limit_price: o.limitPrice, stop_price: o.stopPrice, trail: o.trail, price: o.price,
@@ -313,7 +349,9 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
     average_cost_krw: p.averageCostKrw, realized_pnl_krw: p.realizedPnlKrw, currency: p.currency,
   });
   const u = b.positionUpdates;
-  const rows = await run<{ outbox_inserted: string[] }>(
+  const c = b.readChecks;
+  const settingKeys = c === null ? null : Object.keys(c.settings);
+  const rows = await run<{ outbox_inserted: string[]; positions_inserted: InsertedPosition[] }>(
     client,
     'settle_write_batch',
     `WITH ins_orders AS (
@@ -344,7 +382,7 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
        INSERT INTO portfolios (user_id, ticker_id, quantity, average_price, average_cost_krw, realized_pnl_krw, currency)
        SELECT * FROM json_to_recordset($13::json) AS x(user_id uuid, ticker_id text, quantity numeric, average_price numeric,
               average_cost_krw numeric, realized_pnl_krw numeric, currency text)
-       ON CONFLICT (user_id, ticker_id) DO NOTHING RETURNING 1
+       ON CONFLICT (user_id, ticker_id) DO NOTHING RETURNING id, user_id, ticker_id
      ), upd_wallets AS (
        UPDATE wallets w SET balance_krw = v.balance_krw, last_updated = now()
          FROM unnest($14::uuid[], $15::numeric[], $16::numeric[], $17::numeric[]) AS v(user_id, balance_krw, was_balance_krw, was_reserved_krw)
@@ -358,8 +396,28 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
      SELECT settle_guard((SELECT count(*) FROM ins_orders) = $19::int, 'an order of the batch is already recorded')
         AND settle_guard((SELECT count(*) FROM upd_wallets) = cardinality($14::uuid[]), 'a wallet changed since it was read')
         AND settle_guard((SELECT count(*) FROM upd_positions) = cardinality($3::bigint[]), 'a position changed since it was read')
-        AND settle_guard((SELECT count(*) FROM ins_positions) = $20::int, 'a position was opened since it was read') AS ok,
-            (SELECT coalesce(array_agg(id::text), '{}') FROM ins_outbox) AS outbox_inserted`,
+        AND settle_guard((SELECT count(*) FROM ins_positions) = $20::int, 'a position was opened since it was read')
+        AND settle_guard((SELECT count(*) FROM users u JOIN unnest($21::uuid[], $22::bool[], $23::text[], $24::text[]) AS x(id, is_suspended, username, nickname)
+                            ON u.id = x.id AND u.is_suspended = x.is_suspended AND u.username = x.username
+                           AND u.nickname IS NOT DISTINCT FROM x.nickname) = cardinality($21::uuid[]), 'a player changed since it was read')
+        AND settle_guard((SELECT count(*) FROM wallets w JOIN unnest($25::uuid[], $26::numeric[], $27::numeric[]) AS x(user_id, balance_krw, reserved_krw)
+                            ON w.user_id = x.user_id AND w.balance_krw = x.balance_krw AND w.reserved_krw = x.reserved_krw) = cardinality($25::uuid[]),
+                         'a wallet changed since it was read')
+        AND settle_guard((SELECT count(*) FROM portfolios p JOIN unnest($28::bigint[], $29::numeric[], $30::numeric[]) AS x(id, quantity, reserved_quantity)
+                            ON p.id = x.id AND p.quantity = x.quantity AND p.reserved_quantity = x.reserved_quantity) = cardinality($28::bigint[]),
+                         'a position changed since it was read')
+        AND settle_guard(NOT EXISTS (SELECT 1 FROM portfolios p JOIN unnest($31::uuid[], $32::text[]) AS x(user_id, ticker_id)
+                                        ON p.user_id = x.user_id AND p.ticker_id = x.ticker_id), 'a position was opened since it was read')
+        AND settle_guard((SELECT count(*) FROM tickers t JOIN unnest($33::text[], $34::bool[]) AS x(id, active)
+                            ON t.id = x.id AND t.active = x.active) = cardinality($33::text[]), 'an instrument changed since it was read')
+        AND settle_guard($35::text[] IS NULL
+                         OR ((SELECT count(*) FROM settings s WHERE s.key = ANY($37::text[])) = cardinality($35::text[])
+                             AND (SELECT count(*) FROM settings s JOIN unnest($35::text[], $36::text[]) AS x(key, value)
+                                    ON s.key = x.key AND s.value = x.value) = cardinality($35::text[])),
+                         'a setting changed since it was read') AS ok,
+            (SELECT coalesce(array_agg(id::text), '{}') FROM ins_outbox) AS outbox_inserted,
+            (SELECT coalesce(json_agg(json_build_object('id', id::text, 'user_id', user_id, 'ticker_id', ticker_id)), '[]'::json)
+               FROM ins_positions) AS positions_inserted`,
     [
       JSON.stringify(orders),
       JSON.stringify(ledger),
@@ -381,7 +439,24 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
       JSON.stringify(b.outbox.map((e) => ({ id: e.id, type: e.type, channel: e.channel, routing_key: e.routingKey, payload: e.payload }))),
       b.orders.length,
       b.positionInserts.length,
+      c?.users.map((x) => x.id) ?? [],
+      c?.users.map((x) => x.isSuspended) ?? [],
+      c?.users.map((x) => x.username) ?? [],
+      c?.users.map((x) => x.nickname) ?? [],
+      c?.wallets.map((x) => x.userId) ?? [],
+      c?.wallets.map((x) => x.balanceKrw) ?? [],
+      c?.wallets.map((x) => x.reservedKrw) ?? [],
+      c?.positions.map((x) => x.id) ?? [],
+      c?.positions.map((x) => x.quantity) ?? [],
+      c?.positions.map((x) => x.reservedQuantity) ?? [],
+      c?.absentPositions.map((x) => x.userId) ?? [],
+      c?.absentPositions.map((x) => x.tickerId) ?? [],
+      c?.instruments.map((x) => x.id) ?? [],
+      c?.instruments.map((x) => x.active) ?? [],
+      settingKeys,
+      settingKeys === null || c === null ? null : settingKeys.map((k) => c.settings[k] ?? ''),
+      [...ENGINE_SETTING_KEYS],
     ],
   );
-  return { outboxInserted: rows[0]?.outbox_inserted ?? [] };
+  return { outboxInserted: rows[0]?.outbox_inserted ?? [], positionsInserted: rows[0]?.positions_inserted ?? [] };
 }

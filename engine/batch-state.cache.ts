@@ -1,0 +1,155 @@
+/**
+ * What the engine last read or committed of the rows a batch reads: players' wallets and user
+ * flags, their positions (or that they hold none), instruments and operator settings — so a
+ * batch of players seen recently settles with one statement (the guarded write) instead of a
+ * read and a write (issue 4: every round trip costs the engine and PostgreSQL a wake-up).
+ *
+ * It is never trusted: a batch computed from remembered state is written with
+ * `readChecks` (see `writeBatch`), which refuses the whole write (SQLSTATE 40001) if anything
+ * the batch used changed meanwhile — an api cash adjustment, a suspension, a rename, a
+ * delisting, a new setting, a position opened elsewhere, an order already recorded. The
+ * engine then forgets the batch's players and settles it again on the locked path, so
+ * results are exactly those of a fresh read.
+ *
+ * Memory: at most `maxPlayers` players (default 100,000), least recently used dropped first.
+ * Instruments are remembered only when they exist; settings once read. The engine's batches
+ * never hold one player twice at the same time (see `platform/amqp/batcher.ts`), so a
+ * player's entry is updated by one batch at a time.
+ */
+import type { BatchState, InstrumentRow, InsertedPosition, LockedAccountRow, PositionRow } from '../platform/db/settlement.repository.js';
+
+/** The keys of a batch's read (`lockBatchState`'s keys without the order ids). */
+export interface BatchStateKeys {
+  userIds: readonly string[];
+  tickerIds: readonly string[];
+  positions: readonly { userId: string; tickerId: string }[];
+}
+
+interface PlayerEntry {
+  account: LockedAccountRow;
+  /** ticker id → the position, or null when the player holds none. */
+  positions: Map<string, PositionRow | null>;
+}
+
+/** A batch's state after its write: new balances and positions (8-dp strings). */
+export interface CommittedState {
+  keys: BatchStateKeys;
+  /** The state as read (or remembered). */
+  read: BatchState;
+  /** New wallet balances by user id (the wallets the batch wrote). */
+  balances: ReadonlyMap<string, string>;
+  /** New position values by `user|ticker` (the positions the batch wrote; opened ones have no id yet). */
+  positions: ReadonlyMap<string, Omit<PositionRow, 'id' | 'reserved_quantity'>>;
+  /** Positions the write opened, with their ids. */
+  opened: readonly InsertedPosition[];
+}
+
+/** See the module comment. */
+export class BatchStateCache {
+  private readonly players = new Map<string, PlayerEntry>();
+  private readonly instruments = new Map<string, InstrumentRow>();
+  private settings: Record<string, string> | undefined;
+  /** Batches served from memory / read from the database (health and benchmarks). */
+  readonly stats = { hits: 0, misses: 0 };
+
+  constructor(private readonly maxPlayers = 100_000) {}
+
+  /** The remembered state of `keys`, or undefined when any part of it is not remembered. */
+  get(keys: BatchStateKeys): BatchState | undefined {
+    const miss = () => {
+      this.stats.misses += 1;
+      return undefined;
+    };
+    if (this.settings === undefined) return miss();
+    const accounts: LockedAccountRow[] = [];
+    for (const id of keys.userIds) {
+      const p = this.players.get(id);
+      if (!p) return miss();
+      accounts.push(p.account);
+    }
+    const instruments: InstrumentRow[] = [];
+    for (const t of keys.tickerIds) {
+      const i = this.instruments.get(t);
+      if (!i) return miss();
+      instruments.push(i);
+    }
+    const positions: PositionRow[] = [];
+    const seen = new Set<string>();
+    for (const k of keys.positions) {
+      const held = this.players.get(k.userId)?.positions;
+      if (!held?.has(k.tickerId)) return miss();
+      const row = held.get(k.tickerId);
+      if (row && !seen.has(row.id)) {
+        seen.add(row.id);
+        positions.push(row);
+      }
+    }
+    for (const id of keys.userIds) this.touch(id);
+    this.stats.hits += 1;
+    return { accounts, existingOrderIds: [], instruments, positions, settings: this.settings };
+  }
+
+  /** Remember a state read from the database (before anything is written from it). */
+  remember(keys: BatchStateKeys, state: BatchState): void {
+    this.settings = { ...state.settings };
+    for (const i of state.instruments) this.instruments.set(i.id, i);
+    const found = new Map(state.positions.map((p) => [`${p.user_id}|${p.ticker_id}`, p] as const));
+    for (const a of state.accounts) {
+      const positions = this.players.get(a.user_id)?.positions ?? new Map<string, PositionRow | null>();
+      this.players.delete(a.user_id); // re-inserted last: the most recently used
+      this.players.set(a.user_id, { account: a, positions });
+    }
+    for (const k of keys.positions) {
+      this.players.get(k.userId)?.positions.set(k.tickerId, found.get(`${k.userId}|${k.tickerId}`) ?? null);
+    }
+    this.evict();
+  }
+
+  /** Remember what a batch committed: its read state with the new balances and positions. */
+  committed(c: CommittedState): void {
+    this.remember(c.keys, c.read);
+    for (const [userId, balance] of c.balances) {
+      const p = this.players.get(userId);
+      if (p) p.account = { ...p.account, balance_krw: balance };
+    }
+    const opened = new Map<string, string>(c.opened.map((o) => [`${o.user_id}|${o.ticker_id}`, o.id]));
+    for (const [key, values] of c.positions) {
+      const held = this.players.get(values.user_id)?.positions;
+      if (!held) continue;
+      const id = held.get(values.ticker_id)?.id ?? opened.get(key);
+      if (id === undefined) held.delete(values.ticker_id); // opened but its id unknown: read it next time
+      else held.set(values.ticker_id, { ...values, id, reserved_quantity: held.get(values.ticker_id)?.reserved_quantity ?? '0.00000000' });
+    }
+  }
+
+  /** Forget players (their next batch reads them from the database). */
+  forget(userIds: Iterable<string>): void {
+    for (const id of userIds) this.players.delete(id);
+  }
+
+  /** Forget everything (tests; an operator reset). */
+  clear(): void {
+    this.players.clear();
+    this.instruments.clear();
+    this.settings = undefined;
+  }
+
+  /** Players remembered. */
+  get size(): number {
+    return this.players.size;
+  }
+
+  private touch(id: string): void {
+    const p = this.players.get(id);
+    if (!p) return;
+    this.players.delete(id);
+    this.players.set(id, p);
+  }
+
+  private evict(): void {
+    for (const id of this.players.keys()) {
+      if (this.players.size <= this.maxPlayers) return;
+      this.players.delete(id);
+    }
+  }
+}
