@@ -234,6 +234,7 @@ describe('GIVEN any value with at most 8 decimals below 10^12', () => {
         const s = toDbString(x);
         expect(s).toMatch(/^-?\d{1,12}\.\d{8}$/);
         expect(fromDb(s).isEqualTo(x)).toBe(true);
+        expect(s).toBe(x.isZero() ? '0.00000000' : x.toFixed(8)); // the padding is toFixed(8)'s text
       }),
       RUNS,
     );
@@ -245,6 +246,11 @@ describe('GIVEN toDbString / toJsonString / fromDb edge cases', () => {
     expect(toDbString(d('100'))).toBe('100.00000000');
     expect(toDbString(d('-0.5'))).toBe('-0.50000000');
     expect(toDbString(d('-0'))).toBe('0.00000000');
+    expect(toDbString(d('0.00000001'))).toBe('0.00000001');
+    expect(toDbString(d('-0.0000001'))).toBe('-0.00000010');
+    expect(toDbString(d('999999999999.99999999'))).toBe('999999999999.99999999');
+    expect(toDbString(d('1e-8'))).toBe('0.00000001');
+    expect(toDbString(d('12e10'))).toBe('120000000000.00000000');
   });
   it('THEN out-of-range or over-precise values throw instead of rounding', () => {
     expect(() => toDbString(d('1000000000000'))).toThrow(AppError);
