@@ -64,9 +64,18 @@ export const DISCORD_USER_ID_RE = /^[0-9]{1,25}$/;
  * @throws TypeError when `discordUserId` is not 1–25 digits.
  */
 export function playerIdOf(discordUserId: string): string {
+  const known = playerIds.get(discordUserId);
+  if (known !== undefined) return known;
   if (!DISCORD_USER_ID_RE.test(discordUserId)) throw new TypeError(`not a Discord user id: ${discordUserId.slice(0, 32)}`);
-  return uuidV5(`discord:${discordUserId}`, PLAYER_NAMESPACE);
+  const id = uuidV5(`discord:${discordUserId}`, PLAYER_NAMESPACE);
+  // Every order of a Discord player names them: remember recent ids (a SHA-1 each otherwise).
+  if (playerIds.size >= PLAYER_IDS_REMEMBERED) playerIds.clear();
+  playerIds.set(discordUserId, id);
+  return id;
 }
+
+const PLAYER_IDS_REMEMBERED = 10_000;
+const playerIds = new Map<string, string>();
 
 /**
  * The id of an event about an order: UUID v5 of `<order_id>:<type>`. The same order and type
