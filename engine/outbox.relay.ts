@@ -58,7 +58,7 @@ export class OutboxRelay {
   /** Ids handed to the fast path and not yet marked (or failed): the sweep leaves them alone. */
   private readonly inFlight = new Set<string>();
   /** Batches pushed and not yet taken by the chain, in commit order, with how their publication went (null: both went through). */
-  private queue: { events: readonly DomainEvent[]; outcome: Promise<unknown> }[] = [];
+  private queue: { events: readonly DomainEvent[]; outcome: Promise<Error | null> }[] = [];
   private publicationQueued = false;
   /** Ids published on the fast path and waiting to be marked. */
   private unmarked: string[] = [];
@@ -115,13 +115,14 @@ export class OutboxRelay {
   }
 
   /** Publish to Redis and to the `events` exchange at once; resolves with a failure of either, or null. */
-  private publishBoth(events: readonly DomainEvent[]): Promise<unknown> {
+  private publishBoth(events: readonly DomainEvent[]): Promise<Error | null> {
     const redis = this.publishRedis(events);
     const broker = this.options.eventBus.publish(events).then(
       () => null,
       (error: unknown) => error ?? new Error('event bus publish failed'),
     );
-    return Promise.all([redis, broker]).then(([r, b]) => r ?? b);
+    const asError = (e: unknown) => (e === null || e instanceof Error ? e : new Error('relay failed', { cause: e }));
+    return Promise.all([redis, broker]).then(([r, b]) => asError(r) ?? asError(b));
   }
 
   /** PUBLISH each event on its Redis channel, pipelined; resolves with the failure, if any. */
@@ -170,11 +171,11 @@ export class OutboxRelay {
    * broker both took them): mark them published (fast path: with the next mark), or count the
    * attempt and leave them to the sweep. Resolves with whether they went out.
    */
-  private async settled(events: readonly DomainEvent[], swept: boolean, failure: unknown): Promise<boolean> {
+  private async settled(events: readonly DomainEvent[], swept: boolean, failure: Error | null): Promise<boolean> {
     const ids = events.map((e) => e.id);
     if (failure !== null) {
       this.stats.failures += 1;
-      this.stats.lastError = failure instanceof Error ? failure.message : String(failure);
+      this.stats.lastError = failure.message;
       this.logger.warn({ err: failure, events: events.length }, 'relaying events failed; the sweep retries them');
       await markOutboxAttempt(this.options.pool, ids).catch(() => undefined);
       if (!swept) for (const id of ids) this.inFlight.delete(id);
