@@ -36,6 +36,8 @@ export interface CommittedState {
   keys: BatchStateKeys;
   /** The state as read (or remembered). */
   read: BatchState;
+  /** Whether `read` came from {@link BatchStateCache.get} (then only the changes are applied). */
+  remembered: boolean;
   /** New wallet balances by user id (the wallets the batch wrote). */
   balances: ReadonlyMap<string, string>;
   /** New position values by `user|ticker` (the positions the batch wrote; opened ones have no id yet). */
@@ -107,7 +109,7 @@ export class BatchStateCache {
 
   /** Remember what a batch committed: its read state with the new balances and positions. */
   committed(c: CommittedState): void {
-    this.remember(c.keys, c.read);
+    if (!c.remembered) this.remember(c.keys, c.read);
     for (const [userId, balance] of c.balances) {
       const p = this.players.get(userId);
       if (p) p.account = { ...p.account, balance_krw: balance };

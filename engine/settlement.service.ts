@@ -517,7 +517,7 @@ export class SettlementService {
 
     // Read (and register) while the prices are still on their way from Redis — or, unlocked,
     // take the players' state as last committed when all of it is remembered.
-    let read: { state: BatchState; keys: BatchStateKeys; alias: ReadonlyMap<string, string>; params: SettlementParams } | undefined;
+    let read: { state: BatchState; keys: BatchStateKeys; alias: ReadonlyMap<string, string>; params: SettlementParams; remembered: boolean } | undefined;
     if (messages.length > 0) {
       const keysOf = (alias: ReadonlyMap<string, string>) => {
         const idOf = (m: OrderMessage) => alias.get(m.user_id) ?? m.user_id;
@@ -530,7 +530,8 @@ export class SettlementService {
       };
       let alias: ReadonlyMap<string, string> = new Map();
       let keys = keysOf(alias);
-      let state = (locked ? undefined : this.stateCache?.get(keys)) ?? (await lockBatchState(client, keys, { lock: locked }));
+      const remembered = locked ? undefined : this.stateCache?.get(keys);
+      let state = remembered ?? (await lockBatchState(client, keys, { lock: locked }));
       const params = this.effectiveParams(state.settings);
       const withWallet = new Set(state.accounts.map((a) => a.user_id));
       const missing = [...new Set(messages.map((m) => m.user_id))].filter((id) => !withWallet.has(id));
@@ -540,7 +541,7 @@ export class SettlementService {
         keys = keysOf(alias);
         state = await lockBatchState(client, keys, { lock: locked });
       }
-      read = { state, keys, alias, params };
+      read = { state, keys, alias, params, remembered: state === remembered };
     }
     const { market, now } = await loaded;
     const occurredAt = now.toISOString();
@@ -634,6 +635,7 @@ export class SettlementService {
         : {
             keys: read.keys,
             read: read.state,
+            remembered: read.remembered,
             balances: new Map(wallets.map((x) => [x.userId, x.balanceKrw])),
             positions: new Map(
               positions.map(([k, p]) => [
