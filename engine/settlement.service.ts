@@ -48,8 +48,6 @@ import type { MarketCalendar } from '../core/calendar.js';
 import { ErrorCode } from '../core/errors.js';
 import { channelOf, routingKeyOf } from '../core/events.js';
 import type { DomainEvent, OperatorAlertData, OrderFailedData, OrderFilledData, WhaleTradeData } from '../core/events.js';
-import { BatchStateCache } from './batch-state.cache.js';
-import type { BatchStateKeys, CommittedState } from './batch-state.cache.js';
 import { Decimal, ZERO, fromDb, toDbString, toJsonString } from '../core/money.js';
 import type { OrderMessage, PlayerInfo } from '../core/order-message.js';
 import { EVENT_NAMESPACE, orderEventId, orderTermsOf, uuidV5 } from '../core/order-message.js';
@@ -69,6 +67,8 @@ import {
   writeBatch,
 } from '../platform/db/settlement.repository.js';
 import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionRow, PositionValues, PositionWrite, ReadChecks, UserRow, WalletValues } from '../platform/db/settlement.repository.js';
+import { BatchStateCache } from './batch-state.cache.js';
+import type { BatchStateKeys, CommittedState } from './batch-state.cache.js';
 
 /** Settlement parameters from configuration (KRW and fractions as decimals, times in ms). */
 export interface SettlementParams {
