@@ -4,7 +4,7 @@
  * settlement.service.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { BatchState, LockedAccountRow, PositionRow } from '../platform/db/settlement.repository.js';
+import type { BatchState, LockedAccountRow, PositionRow, PositionWrite, WalletWrite } from '../platform/db/settlement.repository.js';
 import { BatchStateCache } from './batch-state.cache.js';
 
 const account = (id: string, balance = '1000.00000000'): LockedAccountRow => ({
@@ -24,6 +24,17 @@ const position = (id: string, userId: string, tickerId: string, quantity: string
   average_price: '10.00000000',
   average_cost_krw: '10.00000000',
   realized_pnl_krw: '0.00000000',
+  currency: 'KRW-COIN',
+});
+/** A wallet write as `writeBatch` gets it (the previous values do not matter to the cache). */
+const wallet = (userId: string, balanceKrw: string): WalletWrite => ({ userId, balanceKrw, previous: { balanceKrw: '1000.00000000', reservedKrw: '0.00000000' } });
+const positionWrite = (userId: string, tickerId: string, quantity: string): PositionWrite => ({
+  userId,
+  tickerId,
+  quantity,
+  averagePrice: '10.00000000',
+  averageCostKrw: '10.00000000',
+  realizedPnlKrw: '0.00000000',
   currency: 'KRW-COIN',
 });
 const BTC = 'CRYPTO-COIN-BTC';
@@ -66,11 +77,8 @@ describe('GIVEN a batch committed', () => {
       keys,
       read: stateOf(['a', 'b'], [position('7', 'a', BTC, '2.00000000')]),
       remembered: false,
-      balances: new Map([['a', '500.00000000'], ['b', '900.00000000']]),
-      positions: new Map([
-        ['a|' + BTC, { ...position('7', 'a', BTC, '1.00000000') }],
-        ['b|' + BTC, { ...position('?', 'b', BTC, '3.00000000') }],
-      ]),
+      wallets: [wallet('a', '500.00000000'), wallet('b', '900.00000000')],
+      positions: [positionWrite('a', BTC, '1.00000000'), positionWrite('b', BTC, '3.00000000')],
       opened: [{ id: '8', user_id: 'b', ticker_id: BTC }],
     });
     const got = cache.get(keys);

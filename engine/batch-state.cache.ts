@@ -16,7 +16,15 @@
  * never hold one player twice at the same time (see `platform/amqp/batcher.ts`), so a
  * player's entry is updated by one batch at a time.
  */
-import type { BatchState, InstrumentRow, InsertedPosition, LockedAccountRow, PositionRow } from '../platform/db/settlement.repository.js';
+import type {
+  BatchState,
+  InstrumentRow,
+  InsertedPosition,
+  LockedAccountRow,
+  PositionRow,
+  PositionWrite,
+  WalletWrite,
+} from '../platform/db/settlement.repository.js';
 
 /** The keys of a batch's read (`lockBatchState`'s keys without the order ids). */
 export interface BatchStateKeys {
@@ -31,20 +39,22 @@ interface PlayerEntry {
   positions: Map<string, PositionRow | null>;
 }
 
-/** A batch's state after its write: new balances and positions (8-dp strings). */
+/** A batch's state after its write: what it read and what `writeBatch` wrote (8-dp strings). */
 export interface CommittedState {
   keys: BatchStateKeys;
   /** The state as read (or remembered). */
   read: BatchState;
   /** Whether `read` came from {@link BatchStateCache.get} (then only the changes are applied). */
   remembered: boolean;
-  /** New wallet balances by user id (the wallets the batch wrote). */
-  balances: ReadonlyMap<string, string>;
-  /** New position values by `user|ticker` (the positions the batch wrote; opened ones have no id yet). */
-  positions: ReadonlyMap<string, Omit<PositionRow, 'id' | 'reserved_quantity'>>;
+  /** The wallets the batch wrote. */
+  wallets: readonly WalletWrite[];
+  /** The positions the batch wrote, updated and opened (opened ones get their ids from `opened`). */
+  positions: readonly PositionWrite[];
   /** Positions the write opened, with their ids. */
   opened: readonly InsertedPosition[];
 }
+
+const keyOf = (userId: string, tickerId: string) => `${userId}|${tickerId}`;
 
 /** See the module comment. */
 export class BatchStateCache {
@@ -95,14 +105,14 @@ export class BatchStateCache {
   remember(keys: BatchStateKeys, state: BatchState): void {
     this.settings = { ...state.settings };
     for (const i of state.instruments) this.instruments.set(i.id, i);
-    const found = new Map(state.positions.map((p) => [`${p.user_id}|${p.ticker_id}`, p] as const));
+    const found = new Map(state.positions.map((p) => [keyOf(p.user_id, p.ticker_id), p] as const));
     for (const a of state.accounts) {
       const positions = this.players.get(a.user_id)?.positions ?? new Map<string, PositionRow | null>();
       this.players.delete(a.user_id); // re-inserted last: the most recently used
       this.players.set(a.user_id, { account: a, positions });
     }
     for (const k of keys.positions) {
-      this.players.get(k.userId)?.positions.set(k.tickerId, found.get(`${k.userId}|${k.tickerId}`) ?? null);
+      this.players.get(k.userId)?.positions.set(k.tickerId, found.get(keyOf(k.userId, k.tickerId)) ?? null);
     }
     this.evict();
   }
@@ -110,30 +120,37 @@ export class BatchStateCache {
   /** Remember what a batch committed: its read state with the new balances and positions. */
   committed(c: CommittedState): void {
     if (!c.remembered) this.remember(c.keys, c.read);
-    for (const [userId, balance] of c.balances) {
-      const p = this.players.get(userId);
-      if (p) p.account = { ...p.account, balance_krw: balance };
+    for (const w of c.wallets) {
+      const p = this.players.get(w.userId);
+      if (p) p.account = { ...p.account, balance_krw: w.balanceKrw };
     }
-    const opened = new Map<string, string>(c.opened.map((o) => [`${o.user_id}|${o.ticker_id}`, o.id]));
-    for (const [key, values] of c.positions) {
-      const held = this.players.get(values.user_id)?.positions;
+    const opened = new Map<string, string>(c.opened.map((o) => [keyOf(o.user_id, o.ticker_id), o.id]));
+    for (const w of c.positions) {
+      const held = this.players.get(w.userId)?.positions;
       if (!held) continue;
-      const id = held.get(values.ticker_id)?.id ?? opened.get(key);
-      if (id === undefined) held.delete(values.ticker_id); // opened but its id unknown: read it next time
-      else held.set(values.ticker_id, { ...values, id, reserved_quantity: held.get(values.ticker_id)?.reserved_quantity ?? '0.00000000' });
+      const before = held.get(w.tickerId);
+      const id = before?.id ?? opened.get(keyOf(w.userId, w.tickerId));
+      if (id === undefined) {
+        held.delete(w.tickerId); // opened but its id unknown: read it next time
+        continue;
+      }
+      held.set(w.tickerId, {
+        id,
+        user_id: w.userId,
+        ticker_id: w.tickerId,
+        quantity: w.quantity,
+        reserved_quantity: before?.reserved_quantity ?? '0.00000000',
+        average_price: w.averagePrice,
+        average_cost_krw: w.averageCostKrw,
+        realized_pnl_krw: w.realizedPnlKrw,
+        currency: w.currency as PositionRow['currency'],
+      });
     }
   }
 
   /** Forget players (their next batch reads them from the database). */
   forget(userIds: Iterable<string>): void {
     for (const id of userIds) this.players.delete(id);
-  }
-
-  /** Forget everything (tests; an operator reset). */
-  clear(): void {
-    this.players.clear();
-    this.instruments.clear();
-    this.settings = undefined;
   }
 
   /** Players remembered. */

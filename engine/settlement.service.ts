@@ -66,7 +66,7 @@ import {
   takenUsernames,
   writeBatch,
 } from '../platform/db/settlement.repository.js';
-import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionRow, PositionValues, PositionWrite, ReadChecks, UserRow, WalletValues } from '../platform/db/settlement.repository.js';
+import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionValues, PositionWrite, ReadChecks, UserRow, WalletValues } from '../platform/db/settlement.repository.js';
 import { BatchStateCache } from './batch-state.cache.js';
 import type { BatchStateKeys, CommittedState } from './batch-state.cache.js';
 
@@ -220,11 +220,10 @@ const dbOrNull = (x: Decimal | null) => (x === null ? null : toDbString(x));
  * did not open, its instruments and the settings.
  */
 function readChecksOf(state: BatchState, keys: BatchStateKeys, w: BatchWriter): ReadChecks {
-  const held = new Set(state.positions.map((p) => posKey(p.user_id, p.ticker_id)));
   const absent = new Map<string, { userId: string; tickerId: string }>();
   for (const k of keys.positions) {
     const key = posKey(k.userId, k.tickerId);
-    if (!held.has(key) && !w.touchedPositions.has(key)) absent.set(key, k);
+    if (!w.readPositions.has(key) && !w.touchedPositions.has(key)) absent.set(key, k);
   }
   return {
     users: state.accounts.map((a) => ({ id: a.user_id, isSuspended: a.is_suspended, username: a.username, nickname: a.nickname })),
@@ -636,21 +635,8 @@ export class SettlementService {
             keys: read.keys,
             read: read.state,
             remembered: read.remembered,
-            balances: new Map(wallets.map((x) => [x.userId, x.balanceKrw])),
-            positions: new Map(
-              positions.map(([k, p]) => [
-                k,
-                {
-                  user_id: p.userId,
-                  ticker_id: p.tickerId,
-                  quantity: p.quantity,
-                  average_price: p.averagePrice,
-                  average_cost_krw: p.averageCostKrw,
-                  realized_pnl_krw: p.realizedPnlKrw,
-                  currency: p.currency as PositionRow['currency'],
-                },
-              ]),
-            ),
+            wallets,
+            positions: positions.map(([, p]) => p),
             opened: written.positionsInserted,
           };
     return { outcomes, events: w.events.filter((e) => inserted.has(e.id)), committed };
