@@ -115,26 +115,25 @@ export class OutboxRelay {
   }
 
   /** Publish to Redis and to the `events` exchange at once; resolves with a failure of either, or null. */
-  private publishBoth(events: readonly DomainEvent[]): Promise<Error | null> {
-    const redis = this.publishRedis(events);
+  private async publishBoth(events: readonly DomainEvent[]): Promise<Error | null> {
     const broker = this.options.eventBus.publish(events).then(
       () => null,
-      (error: unknown) => error ?? new Error('event bus publish failed'),
+      (error: unknown) => asError(error, 'event bus publish failed'),
     );
-    const asError = (e: unknown) => (e === null || e instanceof Error ? e : new Error('relay failed', { cause: e }));
-    return Promise.all([redis, broker]).then(([r, b]) => asError(r) ?? asError(b));
+    const [redis, bus] = await Promise.all([this.publishRedis(events), broker]);
+    return redis ?? bus;
   }
 
   /** PUBLISH each event on its Redis channel, pipelined; resolves with the failure, if any. */
-  private async publishRedis(events: readonly DomainEvent[]): Promise<unknown> {
+  private async publishRedis(events: readonly DomainEvent[]): Promise<Error | null> {
     try {
       const pipeline = this.options.redis.pipeline();
       for (const e of events) pipeline.publish(channelOf(e.type), JSON.stringify(e));
       const results = await pipeline.exec();
       const failed = results?.find(([error]) => error !== null);
-      return failed?.[0] ?? null;
+      return failed ? asError(failed[0], 'Redis publish failed') : null;
     } catch (error) {
-      return error ?? new Error('Redis publish failed');
+      return asError(error, 'Redis publish failed');
     }
   }
 
@@ -230,4 +229,9 @@ export class OutboxRelay {
     await this.chain;
     await this.flushMarks();
   }
+}
+
+/** `e` as an Error (a non-Error thrown value becomes the cause of one saying `what`). */
+function asError(e: unknown, what: string): Error {
+  return e instanceof Error ? e : new Error(what, { cause: e });
 }
