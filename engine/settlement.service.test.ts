@@ -77,6 +77,14 @@ beforeEach(() => {
 
 const row = async (orderId: string) =>
   (await pool.query<Record<string, string | null>>('SELECT * FROM orders WHERE id = $1', [orderId])).rows[0];
+/** Move KRW between the system and a player as the api does: wallet and ledger in one statement. */
+const adjust = (userId: string, krw: string) =>
+  pool.query(
+    `WITH w AS (UPDATE wallets SET balance_krw = balance_krw + $3::numeric WHERE user_id = $1)
+     INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind)
+     VALUES ($2, 'system:adjustment', NULL, 'KRW', -$3::numeric, 'ADJUSTMENT'), ($2, 'user:' || $1, $1, 'KRW', $3::numeric, 'ADJUSTMENT')`,
+    [userId, randomUUID(), krw],
+  );
 const balanceOf = async (userId: string) =>
   fromDb((await pool.query<{ balance_krw: string }>('SELECT balance_krw FROM wallets WHERE user_id = $1', [userId])).rows[0]?.balance_krw ?? '');
 
@@ -388,13 +396,7 @@ describe('GIVEN an operator adjusts a wallet between the unlocked read and the w
         const result = await query(...args);
         if ((args[0] as { name?: string }).name === 'settle_read_batch_state' && adjusted === 0) {
           adjusted += 1;
-          const txn = randomUUID();
-          await pool.query(
-            `WITH w AS (UPDATE wallets SET balance_krw = balance_krw + 1000 WHERE user_id = $1)
-             INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind)
-             VALUES ($2, 'system:adjustment', NULL, 'KRW', -1000, 'ADJUSTMENT'), ($2, 'user:' || $1, $1, 'KRW', 1000, 'ADJUSTMENT')`,
-            [p.userId, txn],
-          );
+          await adjust(p.userId, '1000');
         }
         return result;
       };
@@ -463,14 +465,6 @@ describe('GIVEN a write computed from a wallet that has changed since', () => {
 
 
 describe('GIVEN players the engine settled recently (their state remembered, not read again)', () => {
-  /** Move KRW between the system and a player as the api does: wallet and ledger in one statement. */
-  const adjust = (userId: string, krw: string) =>
-    pool.query(
-      `WITH w AS (UPDATE wallets SET balance_krw = balance_krw + $3::numeric WHERE user_id = $1)
-       INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind)
-       VALUES ($2, 'system:adjustment', NULL, 'KRW', -$3::numeric, 'ADJUSTMENT'), ($2, 'user:' || $1, $1, 'KRW', $3::numeric, 'ADJUSTMENT')`,
-      [userId, randomUUID(), krw],
-    );
   /** Whether a player's wallet and positions equal their ledger sums (players here also get adjustments). */
   const booksOf = async (userId: string) =>
     (
