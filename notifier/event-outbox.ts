@@ -31,7 +31,7 @@ export async function insertOutbox(sequelize: Sequelize, transaction: Transactio
   for (const e of events) {
     await sequelize.query(
       `INSERT INTO outbox_events (id, type, channel, routing_key, payload)
-            VALUES ($1, $2, $3, $4, $5::jsonb)
+            VALUES ($1, $2, $3, $4, $5::json)
        ON CONFLICT (id) DO NOTHING`,
       { bind: [e.id, e.type, channelOf(e.type), routingKeyOf(e.type), JSON.stringify(e)], transaction },
     );

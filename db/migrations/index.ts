@@ -13,6 +13,7 @@ import * as m0006 from './0006-ledger-checks-cached-plans.js';
 import * as m0007 from './0007-settle-guard.js';
 import * as m0008 from './0008-portfolio-ticker-user-index.js';
 import * as m0009 from './0009-ledger-outbox-write-cost.js';
+import * as m0010 from './0010-outbox-payload-json.js';
 
 export interface MigrationModule {
   name: string;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0007-settle-guard', ...m0007 },
   { name: '0008-portfolio-ticker-user-index', ...m0008 },
   { name: '0009-ledger-outbox-write-cost', ...m0009 },
+  { name: '0010-outbox-payload-json', ...m0010 },
 ];

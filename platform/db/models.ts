@@ -460,7 +460,7 @@ export function defineModels(sequelize: Sequelize): Models {
       type: { type: DataTypes.TEXT, allowNull: false },
       channel: { type: DataTypes.TEXT, allowNull: false },
       routing_key: { type: DataTypes.TEXT, allowNull: false },
-      payload: { type: DataTypes.JSONB, allowNull: false },
+      payload: { type: DataTypes.JSON, allowNull: false },
       created_at: createdAt,
       published_at: { type: DataTypes.DATE, allowNull: true },
       attempts: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },

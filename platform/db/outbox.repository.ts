@@ -16,7 +16,7 @@ export async function insertOutboxEvents(client: SqlClient, events: readonly Dom
   const result = await client.query<{ id: string }>({
     name: 'outbox_insert',
     text: `INSERT INTO outbox_events (id, type, channel, routing_key, payload)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::json[])
            ON CONFLICT (id) DO NOTHING RETURNING id`,
     values: [
       events.map((e) => e.id),

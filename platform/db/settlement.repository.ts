@@ -278,7 +278,7 @@ export interface BatchWrites {
   positionUpdates: readonly PositionUpdate[];
   positionInserts: readonly PositionWrite[];
   wallets: readonly WalletWrite[];
-  /** `payload`: the DomainEvent object, stored as jsonb. */
+  /** `payload`: the DomainEvent object, stored as json (migration 0010). */
   outbox: readonly { id: string; type: string; channel: string; routingKey: string; payload: object }[];
   /**
    * For a write after an unlocked (or remembered) read: the rest of what the batch was
@@ -402,7 +402,7 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
        RETURNING 1
      ), ins_outbox AS (
        INSERT INTO outbox_events (id, type, channel, routing_key, payload)
-       SELECT * FROM json_to_recordset($18::json) AS x(i uuid, t text, c text, r text, p jsonb)
+       SELECT * FROM json_to_recordset($18::json) AS x(i uuid, t text, c text, r text, p json)
        ON CONFLICT (id) DO NOTHING RETURNING id
      )
      SELECT settle_guard((SELECT count(*) FROM ins_orders) = $19::int, 'an order of the batch is already recorded')
