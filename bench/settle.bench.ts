@@ -29,7 +29,7 @@
  * prints latency per half second.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -45,6 +45,7 @@ import { createTestVhost } from '../test/support/amqp.js';
 import { runEntry } from '../test/support/child.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
+import { newId } from '../core/ids.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
       sides.set(p.userId, n + 1);
       const ticker = TICKERS[Math.floor(n / 2) % TICKERS.length] ?? 'CRYPTO-COIN-BTC';
       return {
-        order_id: randomUUID(),
+        order_id: newId(),
         user: { discord_user_id: p.discordUserId, username: p.username, nickname: p.nickname },
         ticker_id: ticker,
         side: n % 2 === 0 ? ('BUY' as const) : ('SELL' as const),

@@ -3,7 +3,6 @@
  * once; the fill or failure edits the reply later ({@link OrderResultNotifier}).
  * `/orders` and `/cancel` read and act on the player's orders.
  */
-import { randomUUID } from 'node:crypto';
 import { ErrorCode, err, ok } from '../core/errors.js';
 import type { Result } from '../core/errors.js';
 import { orderTermsOf } from '../core/order-message.js';
@@ -20,6 +19,7 @@ import type { ReplyTracker } from './reply-tracker.js';
 import type { TickerCatalogue } from './ticker-catalogue.js';
 import { acceptedView, instrumentName, ordersView } from './views.js';
 import type { OrderSizeText } from './views.js';
+import { newId } from '../core/ids.js';
 
 /** Cancels a pending order (engine-side; releases what it reserved). */
 export interface OrderCanceller {
@@ -129,7 +129,7 @@ export async function tradeCommand(side: 'BUY' | 'SELL', ctx: CommandContext, de
   if (!v.ok) return v;
   const { entry, size, limit } = v.value;
   const ephemeral = !options.boolean(OPT.share);
-  const orderId = randomUUID();
+  const orderId = newId();
   // Remember the reply first: the engine's event must never find an order we do not know.
   await deps.tracker.remember(orderId, {
     applicationId: interaction.application_id,

@@ -17,7 +17,7 @@
  * (Discord id, username, nickname); the engine then registers an unknown player with
  * `STARTING_CASH_KRW` inside the settling transaction.
  */
-import { createHash } from 'node:crypto';
+import { v5 } from 'uuid';
 import { z } from 'zod';
 import { ErrorCode, err, ok } from './errors.js';
 import type { Result } from './errors.js';
@@ -36,7 +36,7 @@ export const EVENT_NAMESPACE = '8fc8906b-b915-41e7-b652-a33a9e2175d8';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * RFC 4122 §4.3 name-based UUID, version 5 (SHA-1).
+ * RFC 9562 §5.5 (was RFC 4122 §4.3) name-based UUID, version 5 (SHA-1), by the `uuid` package.
  * @param name any text (UTF-8 encoded).
  * @param namespace a uuid (any case).
  * @returns the lower-case uuid.
@@ -44,15 +44,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export function uuidV5(name: string, namespace: string): string {
   const ns = namespace.toLowerCase();
   if (!UUID_RE.test(ns)) throw new TypeError(`namespace must be a uuid (got ${namespace})`);
-  const hash = createHash('sha1')
-    .update(Buffer.from(ns.replaceAll('-', ''), 'hex'))
-    .update(Buffer.from(name, 'utf8'))
-    .digest();
-  const b = hash.subarray(0, 16);
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x50;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return v5(name, ns);
 }
 
 /** A Discord user id (snowflake): 1–25 ASCII digits (the `users.discord_user_id` CHECK). */

@@ -3,7 +3,6 @@
  * to Redis the way the feeder writes them, and an independent recomputation of balances from
  * the recorded fills (not from the engine's own state) to check the books against.
  */
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { Decimal, fromDb } from '../core/money.js';
@@ -11,6 +10,7 @@ import type { OrderMessage, OrderSide, OrderType } from '../core/order-message.j
 import { ORDER_MESSAGE_SCHEMA, playerIdOf } from '../core/order-message.js';
 import type { FxRate, Quote } from '../core/ports.js';
 import { FX_KEY, priceKey } from '../platform/redis.js';
+import { newId } from '../core/ids.js';
 
 /** Write `price:{ticker}` as the feeder does (JSON quote, TTL `ttlS`, default 60 s for tests). */
 export async function writeQuote(
@@ -64,7 +64,7 @@ export function orderMessage(
 ): OrderMessage {
   return {
     schema: ORDER_MESSAGE_SCHEMA,
-    order_id: extra.order_id ?? randomUUID(),
+    order_id: extra.order_id ?? newId(),
     user_id: player.userId,
     ticker_id: tickerId,
     side,

@@ -37,11 +37,10 @@
  *   recorded `FAILED` with `INTERNAL`, or, if even that cannot be written, handed back for
  *   dead-lettering.
  *
- * Event ids: random, except where no order row can dedupe a redelivery (an `order_failed`
- * for an unknown user, a poison alert): those are UUID v5 of the order / body, so the outbox
- * keeps one.
+ * Event ids: new time-ordered uuids ({@link newId}, version 7), except where no order row can
+ * dedupe a redelivery (an `order_failed` for an unknown user, a poison alert): those are
+ * UUID v5 of the order / body, so the outbox keeps one.
  */
-import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { MarketCalendar } from '../core/calendar.js';
@@ -69,6 +68,7 @@ import {
 import type { BatchState, LedgerWrite, NewUser, OrderRow, PositionValues, PositionWrite, ReadChecks, UserRow, WalletValues } from '../platform/db/settlement.repository.js';
 import { BatchStateCache } from './batch-state.cache.js';
 import type { BatchStateKeys, CommittedState } from './batch-state.cache.js';
+import { newId } from '../core/ids.js';
 
 /** Settlement parameters from configuration (KRW and fractions as decimals, times in ms). */
 export interface SettlementParams {
@@ -493,7 +493,7 @@ export class SettlementService {
     if (needWallet.size > 0) {
       const cash = toDbString(startingCashKrw);
       const created = await insertWallets(client, [...needWallet].map((userId) => ({ userId, balanceKrw: cash })));
-      for (const userId of created) w.legs(randomUUID(), null, startingCashLegs(userId, startingCashKrw));
+      for (const userId of created) w.legs(newId(), null, startingCashLegs(userId, startingCashKrw));
     }
     return alias;
   }
@@ -664,7 +664,7 @@ export class SettlementService {
         source: m.source,
       };
       // Without an order row (unknown user) a redelivery emits again: a deterministic id lets it dedupe.
-      const id = userId === null ? orderEventId(m.order_id, 'order_failed') : randomUUID();
+      const id = userId === null ? orderEventId(m.order_id, 'order_failed') : newId();
       w.events.push({ id, type: 'order_failed', occurred_at: occurredAt, data: { ...data } });
       return { kind: 'failed', orderId: m.order_id, reason: code };
     };
@@ -760,7 +760,7 @@ export class SettlementService {
       balance_krw: toJsonString(fill.account.balanceKrw),
       source: m.source,
     };
-    w.events.push({ id: randomUUID(), type: 'order_filled', occurred_at: occurredAt, data: { ...filled } });
+    w.events.push({ id: newId(), type: 'order_filled', occurred_at: occurredAt, data: { ...filled } });
     if (fill.whale) {
       const whale: WhaleTradeData = {
         order_id: m.order_id,
@@ -772,7 +772,7 @@ export class SettlementService {
         price: toJsonString(fill.price),
         notional_krw: toJsonString(fill.notionalKrw),
       };
-      w.events.push({ id: randomUUID(), type: 'whale_trade', occurred_at: occurredAt, data: { ...whale } });
+      w.events.push({ id: newId(), type: 'whale_trade', occurred_at: occurredAt, data: { ...whale } });
     }
     return { kind: 'filled', orderId: m.order_id };
   }

@@ -18,7 +18,6 @@
  */
 import type { Transaction } from 'sequelize';
 import { QueryTypes } from 'sequelize';
-import { randomUUID } from 'node:crypto';
 import type { DomainEvent, OperatorAlertData } from '../core/events.js';
 import type { Subscription, WebhookClient } from '../core/ports.js';
 import type { RunningService, ServiceStarter } from '../platform/process.js';
@@ -30,6 +29,7 @@ import type { WebhookName } from './messages.js';
 import { WebhookDeliverer } from './webhook.deliverer.js';
 import type { DelivererStats } from './webhook.deliverer.js';
 import { FetchWebhookClient } from './webhook.client.js';
+import { newId } from '../core/ids.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -84,7 +84,7 @@ export function createNotifier(infra: Infra, options: NotifierOptions = {}): Not
   const backoff = { baseMs: options.retryBaseMs ?? 1_000, maxMs: options.retryMaxMs ?? 300_000, random: options.random ?? Math.random };
 
   const alert = async (data: OperatorAlertData, stateChange: (t: Transaction) => Promise<void>): Promise<void> => {
-    const event: DomainEvent = { id: randomUUID(), type: 'operator_alert', occurred_at: infra.clock.now().toISOString(), data: { ...data } };
+    const event: DomainEvent = { id: newId(), type: 'operator_alert', occurred_at: infra.clock.now().toISOString(), data: { ...data } };
     await seq.transaction(async (t) => {
       await stateChange(t);
       await insertOutbox(seq, t, [event]);

@@ -9,7 +9,6 @@
  * can trade. A Discord user's id is always `playerIdOf(discord user id)` (core/order-message),
  * whichever path registers them first.
  */
-import { randomUUID } from 'node:crypto';
 import type { Sequelize, Transaction } from 'sequelize';
 import { AppError, ErrorCode, err, ok } from '../../core/errors.js';
 import type { Result } from '../../core/errors.js';
@@ -20,6 +19,7 @@ import type { Role } from '../../platform/auth/token.service.js';
 import type { AuditRepository } from '../admin/audit.repository.js';
 import type { SettingsRepository } from '../admin/settings.repository.js';
 import { exec, isUniqueViolation, row, rows } from '../sql.js';
+import { newId } from '../../core/ids.js';
 
 export interface UserRecord {
   id: string;
@@ -109,7 +109,7 @@ export class UserRepository {
    * @returns `CONFLICT` when the username (case-insensitive) or Discord id is taken.
    */
   async create(account: NewAccount): Promise<Result<UserRecord>> {
-    const id = account.id ?? randomUUID();
+    const id = account.id ?? newId();
     try {
       const created = await this.sequelize.transaction(async (transaction) => {
         const inserted = await rows<UserRecord>(
@@ -135,7 +135,7 @@ export class UserRepository {
   private async mintWallet(userId: string, transaction: Transaction): Promise<void> {
     const cash = await this.settings.get('starting_cash_krw', transaction);
     await exec(this.sequelize, 'INSERT INTO wallets (user_id, balance_krw) VALUES ($1, $2)', [userId, toDbString(cash)], transaction);
-    const txnId = randomUUID();
+    const txnId = newId();
     for (const leg of startingCashLegs(userId, cash)) {
       await exec(
         this.sequelize,
@@ -239,7 +239,7 @@ export class UserRepository {
       }
       if (after.gte('1000000000000')) return err(ErrorCode.INVALID_AMOUNT, 'the adjustment would exceed the largest storable balance');
       await exec(this.sequelize, 'UPDATE wallets SET balance_krw = $2, last_updated = now() WHERE user_id = $1', [id, toDbString(after)], transaction);
-      const txnId = randomUUID();
+      const txnId = newId();
       const legs: [string, string | null, Decimal][] = [
         ['system:adjustment', null, amountKrw.negated()],
         [`user:${id}`, id, amountKrw],

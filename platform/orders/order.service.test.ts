@@ -72,6 +72,8 @@ describe('GIVEN a Discord player placing a market buy by KRW amount', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value.user_id).toBe(playerIdOf('987654321098765432'));
+    // A new order id is time-ordered (version 7, core/ids.ts): orders.id inserts append to the btree.
+    expect(r.value.order_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const [queued] = await takeQueued(1);
     expect(queued).toEqual({
       schema: 1,

@@ -15,7 +15,6 @@
  * users who already exist are named by `user_id`; an unknown `user_id` fails at settlement
  * with `UNKNOWN_USER`.
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, ErrorCode, err, ok } from '../../core/errors.js';
 import type { Result } from '../../core/errors.js';
@@ -32,6 +31,7 @@ import {
 import type { Clock, OrderBus } from '../../core/ports.js';
 import { systemClock } from '../../core/ports.js';
 import { parseTickerId } from '../../core/ticker.js';
+import { newId } from '../../core/ids.js';
 
 const uuid = z
   .string()
@@ -132,7 +132,7 @@ export class OrderService {
     // (order.service.test.ts checks that it does); the terms get the engine's own check.
     const message: OrderMessage = {
       schema: ORDER_MESSAGE_SCHEMA,
-      order_id: c.order_id ?? randomUUID(),
+      order_id: c.order_id ?? newId(),
       user_id: user.user_id,
       ticker_id: ticker.value.id,
       side: c.side,

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { newId } from './ids.js';
+
+const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('GIVEN new row ids', () => {
+  it('THEN each is a lower-case RFC 9562 version-7 uuid carrying the current Unix time in ms', () => {
+    const before = Date.now();
+    const id = newId();
+    const after = Date.now();
+    expect(id).toMatch(V7);
+    const ms = Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
+    expect(ms).toBeGreaterThanOrEqual(before);
+    expect(ms).toBeLessThanOrEqual(after);
+  });
+  it('THEN ids made one after another sort in the order they were made, with no repeats', () => {
+    const ids = Array.from({ length: 10_000 }, () => newId());
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
