@@ -144,3 +144,27 @@ describe('GIVEN events relayed on the fast path', () => {
     await relay.stop();
   });
 });
+
+describe('GIVEN events whose text holds newlines, quotes, backslashes and non-ASCII', () => {
+  it('THEN the outbox stores each payload exactly as its event (newline-joined on the way in) and keeps one row per id', async () => {
+    const awkward = ['line 1\nline 2\r\n', 'say "hi" \\ back\\slash', '개미 🐜 \u2028\u2029 \t', '', '\\n is not a newline'];
+    const events: DomainEvent[] = awkward.map((message) => ({
+      id: randomUUID(),
+      type: 'operator_alert',
+      occurred_at: new Date().toISOString(),
+      data: { message, nested: { list: [message, null, 1.5] } },
+    }));
+    expect((await insertOutboxEvents(pool, events)).map((e) => e.id)).toEqual(events.map((e) => e.id));
+    // Inserting the same events again is a no-op: nothing to relay twice.
+    expect(await insertOutboxEvents(pool, events)).toEqual([]);
+    const stored = await pool.query<{ id: string; type: string; channel: string; routing_key: string; payload: DomainEvent }>(
+      'SELECT id, type, channel, routing_key, payload FROM outbox_events WHERE id = ANY($1::uuid[]) ORDER BY seq',
+      [events.map((e) => e.id)],
+    );
+    expect(stored.rows.map((r) => r.payload)).toEqual(events);
+    expect(stored.rows.map((r) => [r.id, r.type, r.channel, r.routing_key])).toEqual(
+      events.map((e) => [e.id, 'operator_alert', 'system_events', 'system_events.operator_alert']),
+    );
+    expect(await insertOutboxEvents(pool, [])).toEqual([]);
+  });
+});

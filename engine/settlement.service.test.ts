@@ -452,7 +452,7 @@ describe('GIVEN a write computed from a wallet that has changed since', () => {
       positionInserts: [],
       // Not the balance the wallet holds.
       wallets: [{ userId: p.userId, balanceKrw: '1', previous: { balanceKrw: '123', reservedKrw: '0' } }],
-      outbox: [{ id: eventId, type: 'order_filled', channel: 'trade_events', routingKey: 'trade_events.order_filled', payload: { id: eventId } }],
+      outbox: [{ id: eventId, type: 'order_filled', occurred_at: now.toISOString(), data: {} }],
       readChecks: null,
     });
     const error: unknown = await write.then(() => null, (e: unknown) => e);

@@ -45,7 +45,6 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { MarketCalendar } from '../core/calendar.js';
 import { ErrorCode } from '../core/errors.js';
-import { channelOf, routingKeyOf } from '../core/events.js';
 import type { DomainEvent, OperatorAlertData, OrderFailedData, OrderFilledData, WhaleTradeData } from '../core/events.js';
 import { Decimal, ZERO, fromDb, toDbString, toJsonString } from '../core/money.js';
 import type { OrderMessage, PlayerInfo } from '../core/order-message.js';
@@ -624,7 +623,7 @@ export class SettlementService {
       }),
       positionInserts: positions.filter(([k]) => !w.readPositions.has(k)).map(([, p]) => p),
       wallets,
-      outbox: w.events.map((e) => ({ id: e.id, type: e.type, channel: channelOf(e.type), routingKey: routingKeyOf(e.type), payload: e })),
+      outbox: w.events,
       readChecks: locked || read === undefined ? null : readChecksOf(read.state, read.keys, w),
     });
     const inserted = new Set(written.outboxInserted);

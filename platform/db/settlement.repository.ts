@@ -15,7 +15,9 @@
  * against what it read, and writes nothing if one differs.
  */
 import type { PoolClient, QueryResultRow } from 'pg';
+import type { DomainEvent } from '../../core/events.js';
 import type { SettingKey } from '../../core/settings.js';
+import { outboxParams, outboxRowsSql } from './outbox.repository.js';
 
 /** The part of a `pg` client this repository uses (a `PoolClient` or a `Client`). */
 export type SqlClient = Pick<PoolClient, 'query'>;
@@ -278,8 +280,8 @@ export interface BatchWrites {
   positionUpdates: readonly PositionUpdate[];
   positionInserts: readonly PositionWrite[];
   wallets: readonly WalletWrite[];
-  /** `payload`: the DomainEvent object, stored as json (migration 0010). */
-  outbox: readonly { id: string; type: string; channel: string; routingKey: string; payload: object }[];
+  /** Events to record, each stored whole as the row's `payload` (json, migration 0010). */
+  outbox: readonly DomainEvent[];
   /**
    * For a write after an unlocked (or remembered) read: the rest of what the batch was
    * computed from, checked unchanged like the rows it changes. Null in a locked transaction.
@@ -315,12 +317,13 @@ export interface InsertedPosition {
 /**
  * Every write of a batch in ONE statement (data-modifying CTEs): orders
  * (`ON CONFLICT (id) DO NOTHING`), ledger rows, positions (update in place, insert new),
- * wallet balances, outbox events (`ON CONFLICT (id) DO NOTHING`). Inserted row sets travel as
- * one JSON parameter each (`json_to_recordset`, short keys, nulls left out): one
- * `JSON.stringify` in the engine and one native parse in PostgreSQL instead of escaping
- * thousands of array elements (2,500 ledger rows through json_to_recordset: 10.5 ms with full
- * keys, 6.6 ms as now). The two UPDATEs join typed arrays (`unnest`), whose length the planner
- * knows. Amounts are decimal strings, never numbers.
+ * wallet balances, outbox events (`ON CONFLICT (id) DO NOTHING`). Inserted orders, ledger rows
+ * and positions travel as one JSON parameter each (`json_to_recordset`, short keys, nulls left
+ * out): one `JSON.stringify` in the engine and one native parse in PostgreSQL instead of
+ * escaping thousands of array elements (2,500 ledger rows through json_to_recordset: 10.5 ms
+ * with full keys, 6.6 ms as now). Outbox events travel as {@link outboxParams} (each payload
+ * parsed once). The two UPDATEs join typed arrays (`unnest`), whose length the planner knows.
+ * Amounts are decimal strings, never numbers.
  *
  * Guarded: a wallet or position is updated only if it still holds the values the batch was
  * computed from (`previous`), a new position only if none exists, and every order must be new.
@@ -402,30 +405,30 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
        RETURNING 1
      ), ins_outbox AS (
        INSERT INTO outbox_events (id, type, channel, routing_key, payload)
-       SELECT * FROM json_to_recordset($18::json) AS x(i uuid, t text, c text, r text, p json)
+       ${outboxRowsSql(18)}
        ON CONFLICT (id) DO NOTHING RETURNING id
      )
-     SELECT settle_guard((SELECT count(*) FROM ins_orders) = $19::int, 'an order of the batch is already recorded')
+     SELECT settle_guard((SELECT count(*) FROM ins_orders) = $23::int, 'an order of the batch is already recorded')
         AND settle_guard((SELECT count(*) FROM upd_wallets) = cardinality($14::uuid[]), 'a wallet changed since it was read')
         AND settle_guard((SELECT count(*) FROM upd_positions) = cardinality($3::bigint[]), 'a position changed since it was read')
-        AND settle_guard((SELECT count(*) FROM ins_positions) = $20::int, 'a position was opened since it was read')
-        AND settle_guard((SELECT count(*) FROM users u JOIN unnest($21::uuid[], $22::bool[], $23::text[], $24::text[]) AS x(id, is_suspended, username, nickname)
+        AND settle_guard((SELECT count(*) FROM ins_positions) = $24::int, 'a position was opened since it was read')
+        AND settle_guard((SELECT count(*) FROM users u JOIN unnest($25::uuid[], $26::bool[], $27::text[], $28::text[]) AS x(id, is_suspended, username, nickname)
                             ON u.id = x.id AND u.is_suspended = x.is_suspended AND u.username = x.username
-                           AND u.nickname IS NOT DISTINCT FROM x.nickname) = cardinality($21::uuid[]), 'a player changed since it was read')
-        AND settle_guard((SELECT count(*) FROM wallets w JOIN unnest($25::uuid[], $26::numeric[], $27::numeric[]) AS x(user_id, balance_krw, reserved_krw)
-                            ON w.user_id = x.user_id AND w.balance_krw = x.balance_krw AND w.reserved_krw = x.reserved_krw) = cardinality($25::uuid[]),
+                           AND u.nickname IS NOT DISTINCT FROM x.nickname) = cardinality($25::uuid[]), 'a player changed since it was read')
+        AND settle_guard((SELECT count(*) FROM wallets w JOIN unnest($29::uuid[], $30::numeric[], $31::numeric[]) AS x(user_id, balance_krw, reserved_krw)
+                            ON w.user_id = x.user_id AND w.balance_krw = x.balance_krw AND w.reserved_krw = x.reserved_krw) = cardinality($29::uuid[]),
                          'a wallet changed since it was read')
-        AND settle_guard((SELECT count(*) FROM portfolios p JOIN unnest($28::bigint[], $29::numeric[], $30::numeric[]) AS x(id, quantity, reserved_quantity)
-                            ON p.id = x.id AND p.quantity = x.quantity AND p.reserved_quantity = x.reserved_quantity) = cardinality($28::bigint[]),
+        AND settle_guard((SELECT count(*) FROM portfolios p JOIN unnest($32::bigint[], $33::numeric[], $34::numeric[]) AS x(id, quantity, reserved_quantity)
+                            ON p.id = x.id AND p.quantity = x.quantity AND p.reserved_quantity = x.reserved_quantity) = cardinality($32::bigint[]),
                          'a position changed since it was read')
-        AND settle_guard(NOT EXISTS (SELECT 1 FROM portfolios p JOIN unnest($31::uuid[], $32::text[]) AS x(user_id, ticker_id)
+        AND settle_guard(NOT EXISTS (SELECT 1 FROM portfolios p JOIN unnest($35::uuid[], $36::text[]) AS x(user_id, ticker_id)
                                         ON p.user_id = x.user_id AND p.ticker_id = x.ticker_id), 'a position was opened since it was read')
-        AND settle_guard((SELECT count(*) FROM tickers t JOIN unnest($33::text[], $34::bool[]) AS x(id, active)
-                            ON t.id = x.id AND t.active = x.active) = cardinality($33::text[]), 'an instrument changed since it was read')
-        AND settle_guard($35::text[] IS NULL
-                         OR ((SELECT count(*) FROM settings s WHERE s.key = ANY($37::text[])) = cardinality($35::text[])
-                             AND (SELECT count(*) FROM settings s JOIN unnest($35::text[], $36::text[]) AS x(key, value)
-                                    ON s.key = x.key AND s.value = x.value) = cardinality($35::text[])),
+        AND settle_guard((SELECT count(*) FROM tickers t JOIN unnest($37::text[], $38::bool[]) AS x(id, active)
+                            ON t.id = x.id AND t.active = x.active) = cardinality($37::text[]), 'an instrument changed since it was read')
+        AND settle_guard($39::text[] IS NULL
+                         OR ((SELECT count(*) FROM settings s WHERE s.key = ANY($41::text[])) = cardinality($39::text[])
+                             AND (SELECT count(*) FROM settings s JOIN unnest($39::text[], $40::text[]) AS x(key, value)
+                                    ON s.key = x.key AND s.value = x.value) = cardinality($39::text[])),
                          'a setting changed since it was read') AS ok,
             (SELECT coalesce(array_agg(id::text), '{}') FROM ins_outbox) AS outbox_inserted,
             (SELECT coalesce(json_agg(json_build_object('id', id::text, 'user_id', user_id, 'ticker_id', ticker_id)), '[]'::json)
@@ -448,7 +451,7 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
       b.wallets.map((w) => w.balanceKrw),
       b.wallets.map((w) => w.previous.balanceKrw),
       b.wallets.map((w) => w.previous.reservedKrw),
-      JSON.stringify(b.outbox.map((e) => ({ i: e.id, t: e.type, c: e.channel, r: e.routingKey, p: e.payload }))),
+      ...outboxParams(b.outbox),
       b.orders.length,
       b.positionInserts.length,
       c?.users.map((x) => x.id) ?? [],
