@@ -21,7 +21,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DomainEvent } from '../core/events.js';
-import { channelOf } from '../core/events.js';
+import { channelOf, eventJson } from '../core/events.js';
 import type { EventBus } from '../core/ports.js';
 import { markOutboxAttempt, markOutboxPublished, unpublishedOutboxEvents } from '../platform/db/outbox.repository.js';
 import type { Redis } from '../platform/redis.js';
@@ -128,7 +128,7 @@ export class OutboxRelay {
   private async publishRedis(events: readonly DomainEvent[]): Promise<Error | null> {
     try {
       const pipeline = this.options.redis.pipeline();
-      for (const e of events) pipeline.publish(channelOf(e.type), JSON.stringify(e));
+      for (const e of events) pipeline.publish(channelOf(e.type), eventJson(e));
       const results = await pipeline.exec();
       const failed = results?.find(([error]) => error !== null);
       return failed ? asError(failed[0], 'Redis publish failed') : null;

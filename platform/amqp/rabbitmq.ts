@@ -15,7 +15,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events.js';
-import { routingKeyOf } from '../../core/events.js';
+import { eventJson, routingKeyOf } from '../../core/events.js';
 import type { ConsumeOptions, Delivery, EventBus, OrderBus, Subscription } from '../../core/ports.js';
 import { AckCoalescer } from './ack-coalescer.js';
 import { DeliveryBatcher } from './batcher.js';
@@ -316,7 +316,7 @@ export class RabbitEventBus implements EventBus {
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
     await Promise.all(
-      events.map((e) => this.conn.publish(EVENTS_EXCHANGE, routingKeyOf(e.type), Buffer.from(JSON.stringify(e)), { messageId: e.id })),
+      events.map((e) => this.conn.publish(EVENTS_EXCHANGE, routingKeyOf(e.type), Buffer.from(eventJson(e)), { messageId: e.id })),
     );
   }
 

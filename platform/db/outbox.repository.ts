@@ -4,12 +4,12 @@
  * the event id, so inserting an event twice keeps one row.
  */
 import type { DomainEvent, EventType } from '../../core/events.js';
-import { channelOf, routingKeyOf } from '../../core/events.js';
+import { channelOf, eventJson, routingKeyOf } from '../../core/events.js';
 import type { SqlClient } from './settlement.repository.js';
 
 /**
  * Outbox rows as five statement parameters, for {@link outboxRowsSql}: ids, types, Redis
- * channels and routing keys as arrays, and the payloads (each the JSON of its DomainEvent)
+ * channels and routing keys as arrays, and the payloads (each the {@link eventJson} of its event)
  * as ONE text, joined by newlines — `JSON.stringify` never writes a raw newline, so
  * PostgreSQL splits it with `string_to_array` and parses each payload once, as `json`. Sent
  * inside one JSON document (`json_to_recordset`), a payload was parsed twice: with the
@@ -23,7 +23,7 @@ export function outboxParams(events: readonly DomainEvent[]): [string[], string[
     events.map((e) => e.type),
     events.map((e) => channelOf(e.type)),
     events.map((e) => routingKeyOf(e.type)),
-    events.map((e) => JSON.stringify(e)).join('\n'),
+    events.map(eventJson).join('\n'),
   ];
 }
 
