@@ -55,7 +55,7 @@ export interface NewAccount {
   passwordHash?: string | null;
   role: Role;
   discordUserId?: string | null;
-  /** Fixed id (Discord players: `playerIdOf`); default a random uuid. */
+  /** Fixed id (Discord players: `playerIdOf`); default a new time-ordered id (`newId`, UUID v7). */
   id?: string;
 }
 
