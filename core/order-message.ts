@@ -172,6 +172,14 @@ export interface OrderTerms {
 const isAll = (v: unknown): boolean => typeof v === 'string' && v.trim().toLowerCase() === 'all';
 
 /**
+ * An optional price term: null when absent, else {@link parsePrice}. (Module level, not a
+ * closure in {@link orderTermsOf}: under tsx, a named closure costs ~0.4 µs to create.)
+ */
+function optionalPrice(v: unknown): Result<Decimal | null> {
+  return v === undefined ? ok(null) : parsePrice(v);
+}
+
+/**
  * Check the terms of an order: exactly one of `quantity` / `notional_krw`, each a positive
  * decimal with at most 8 decimals below 10^12; `quantity: "all"` only on a SELL; optional
  * prices positive.
@@ -199,12 +207,11 @@ export function orderTermsOf(msg: Pick<OrderMessage, 'side' | 'quantity' | 'noti
     if (!n.ok) return n;
     size = { kind: 'notional', notionalKrw: n.value };
   }
-  const price = (v: unknown): Result<Decimal | null> => (v === undefined ? ok(null) : parsePrice(v));
-  const limitPrice = price(msg.limit_price);
+  const limitPrice = optionalPrice(msg.limit_price);
   if (!limitPrice.ok) return limitPrice;
-  const stopPrice = price(msg.stop_price);
+  const stopPrice = optionalPrice(msg.stop_price);
   if (!stopPrice.ok) return stopPrice;
-  const trail = price(msg.trail);
+  const trail = optionalPrice(msg.trail);
   if (!trail.ok) return trail;
   return ok({ size, limitPrice: limitPrice.value, stopPrice: stopPrice.value, trail: trail.value });
 }
