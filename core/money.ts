@@ -189,7 +189,8 @@ export function parseDecimal(input: unknown, opts: ParseDecimalOptions): Result<
       return reject(rejection, 'not_a_number', `${base} (got ${got})`);
     }
     if (!Number.isSafeInteger(input)) {
-      return reject(rejection, 
+      return reject(
+        rejection,
         'unsafe_number',
         `${base}; send it as a decimal string such as "0.1" rather than a JSON number (got ${got})`,
       );
