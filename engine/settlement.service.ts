@@ -646,11 +646,11 @@ export class SettlementService {
    * whom no row can reference) and its `order_failed` event. (A method, not closures in
    * {@link settleOne}: under tsx, a named closure costs ~0.4 µs to create, per order.)
    */
-  private failed(m: OrderMessage, w: BatchWriter, occurredAt: string, userId: string | null, row: OrderRow | null, code: string, message: string): Outcome {
+  private failed(m: OrderMessage, w: BatchWriter, occurredAt: string, row: OrderRow | null, code: string, message: string): Outcome {
     if (row !== null) w.orders.push({ ...row, failReason: code });
     const data: OrderFailedData = {
       order_id: m.order_id,
-      user_id: userId ?? m.user_id,
+      user_id: row?.userId ?? m.user_id,
       ticker_id: m.ticker_id,
       side: m.side,
       reason: code,
@@ -658,7 +658,7 @@ export class SettlementService {
       source: m.source,
     };
     // Without an order row (unknown user) a redelivery emits again: a deterministic id lets it dedupe.
-    const id = userId === null ? orderEventId(m.order_id, 'order_failed') : newId();
+    const id = row === null ? orderEventId(m.order_id, 'order_failed') : newId();
     w.events.push({ id, type: 'order_failed', occurred_at: occurredAt, data: { ...data } });
     return { kind: 'failed', orderId: m.order_id, reason: code };
   }
@@ -677,7 +677,7 @@ export class SettlementService {
     const account = player ? w.wallets.get(player.id) : undefined;
     if (!player || !account) {
       // No row can reference an unknown user: the failure lives in the outbox only.
-      return this.failed(m, w, occurredAt, null, null, ErrorCode.UNKNOWN_USER, 'unknown player; send the order with the player\'s Discord identity to register them');
+      return this.failed(m, w, occurredAt, null, ErrorCode.UNKNOWN_USER, 'unknown player; send the order with the player\'s Discord identity to register them');
     }
     const userId = player.id;
     const terms = orderTermsOf(m);
@@ -704,8 +704,8 @@ export class SettlementService {
       placedAt: m.placed_at,
       filledAt: null,
     };
-    if (forced !== null) return this.failed(m, w, occurredAt, userId, row, forced, 'the order could not be settled; nothing was charged');
-    if (!terms.ok) return this.failed(m, w, occurredAt, userId, row, terms.error.code, terms.error.message);
+    if (forced !== null) return this.failed(m, w, occurredAt, row, forced, 'the order could not be settled; nothing was charged');
+    if (!terms.ok) return this.failed(m, w, occurredAt, row, terms.error.code, terms.error.message);
 
     const order: SettleOrder = {
       orderId: m.order_id,
@@ -726,7 +726,7 @@ export class SettlementService {
       fxStaleMs: params.fxStaleMs,
       whaleThresholdKrw: params.whaleThresholdKrw,
     });
-    if (!result.ok) return this.failed(m, w, occurredAt, userId, row, result.error.code, result.error.message);
+    if (!result.ok) return this.failed(m, w, occurredAt, row, result.error.code, result.error.message);
 
     const fill = result.value;
     w.wallets.set(userId, fill.account);
