@@ -11,9 +11,10 @@ import type { Logger } from 'pino';
 import type { Sequelize, Transaction } from 'sequelize';
 import type { Redis } from 'ioredis';
 import type { DomainEvent } from '../core/events.js';
-import { channelOf, routingKeyOf } from '../core/events.js';
+import { channelOf, eventJson } from '../core/events.js';
 import { EVENT_NAMESPACE, uuidV5 } from '../core/order-message.js';
 import type { EventBus } from '../core/ports.js';
+import { outboxParams, outboxRowsSql } from '../platform/db/outbox.repository.js';
 
 /**
  * A stable event id (UUID v5 of `name` under the project's event namespace): the same job
@@ -25,17 +26,17 @@ export function stableEventId(name: string): string {
 
 /**
  * Insert events into `outbox_events` inside `transaction` (payload = the whole envelope
- * `{id, type, occurred_at, data}`). An event id already there is left as it is.
+ * `{id, type, occurred_at, data}`), in one statement with the engine's row format
+ * ({@link outboxParams}). An event id already there is left as it is.
  */
 export async function insertOutbox(sequelize: Sequelize, transaction: Transaction, events: readonly DomainEvent[]): Promise<void> {
-  for (const e of events) {
-    await sequelize.query(
-      `INSERT INTO outbox_events (id, type, channel, routing_key, payload)
-            VALUES ($1, $2, $3, $4, $5::json)
-       ON CONFLICT (id) DO NOTHING`,
-      { bind: [e.id, e.type, channelOf(e.type), routingKeyOf(e.type), JSON.stringify(e)], transaction },
-    );
-  }
+  if (events.length === 0) return;
+  await sequelize.query(
+    `INSERT INTO outbox_events (id, type, channel, routing_key, payload)
+     ${outboxRowsSql(1)}
+     ON CONFLICT (id) DO NOTHING`,
+    { bind: outboxParams(events), transaction },
+  );
 }
 
 export interface PublishDeps {
@@ -53,7 +54,7 @@ export async function publishCommitted(deps: PublishDeps, events: readonly Domai
   if (events.length === 0) return true;
   try {
     await deps.eventBus.publish(events);
-    for (const e of events) await deps.redis.publish(channelOf(e.type), JSON.stringify(e));
+    for (const e of events) await deps.redis.publish(channelOf(e.type), eventJson(e));
     await deps.sequelize.query(
       'UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL',
       { bind: [events.map((e) => e.id)] },
