@@ -21,7 +21,7 @@
  * the last line `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
  *
  * Development flags (not a measurement): `--quick` shortens every phase, `--throughput-only`
- * skips all but the throughput phase; `--profile` writes a CPU profile of the engine during
+ * skips all but the throughput phase, `--no-pgbench` skips the baselines; `--profile` writes a CPU profile of the engine during
  * the throughput phase to `.bench-profile/` (see `bench/support/cpu-profile.mjs`),
  * `--profile=200` or `--profile=1000` during that latency phase; `--lanes=N` sets
  * ENGINE_LANES and `--parallel-after=N` ENGINE_PARALLEL_AFTER; `--debug` prints batch sizes
@@ -51,6 +51,8 @@ const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
 /** `--throughput-only`: skip pgbench and the latency phases (development; not a measurement). */
 const throughputOnly = process.argv.includes('--throughput-only');
+/** `--no-pgbench`: skip both pgbench baselines (development; the ratio prints as NaN). */
+const noPgbench = throughputOnly || process.argv.includes('--no-pgbench');
 const debug = process.argv.includes('--debug');
 /** `--timeline`: print p50/max latency per half second of each latency phase. */
 const timeline = process.argv.includes('--timeline');
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   log(`pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), before the engine runs…`);
-  const tpsBefore = throughputOnly ? Number.NaN : await pgbenchTps(config.TEST_PG_ADMIN_URL);
+  const tpsBefore = noPgbench ? Number.NaN : await pgbenchTps(config.TEST_PG_ADMIN_URL);
   log(`  tps = ${tpsBefore.toFixed(0)}`);
 
   const [db, vhost, testRedis] = await Promise.all([createTestDatabase('bench'), createTestVhost('bench'), createTestRedis()]);
@@ -354,7 +356,7 @@ async function main(): Promise<void> {
     // quiet server as the first (no relay sweeps, no autovacuum of the engine's tables).
     await stop();
     log(`pgbench TPC-B baseline again, after the engine ran…`);
-    const tpsAfter = await pgbenchTps(config.TEST_PG_ADMIN_URL);
+    const tpsAfter = noPgbench ? Number.NaN : await pgbenchTps(config.TEST_PG_ADMIN_URL);
     log(`  tps = ${tpsAfter.toFixed(0)}`);
     const tps = (tpsBefore + tpsAfter) / 2;
     const ratio = ordersPerS / tps;
