@@ -27,7 +27,7 @@ import { SettlementService, settlementParamsOf } from './settlement.service.js';
  * (a new database) stays cached as they grow: that made the lock statement 7× slower after
  * 30,000 fills when generic plans were allowed everything.
  */
-const KEYED_ACCESS_OPTIONS = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off';
+export const KEYED_ACCESS_OPTIONS = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off';
 
 /** A component is reported down when a batch has been held this long (ms). */
 const UNHEALTHY_AFTER_MS = 10_000;
