@@ -21,12 +21,12 @@
  * the last line `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
  *
  * Development flags (not a measurement): `--quick` shortens every phase, `--throughput-only`
- * skips all but the throughput phase, `--no-pgbench` skips the baselines; `--profile` writes a CPU profile of the engine during
- * the throughput phase to `.bench-profile/` (see `bench/support/cpu-profile.mjs`),
- * `--profile=200` or `--profile=1000` during that latency phase; `--lanes=N` sets
- * ENGINE_LANES and `--parallel-after=N` ENGINE_PARALLEL_AFTER; `--debug` prints batch sizes
- * (the engine then logs every batch) and every batch that took 25 ms or more; `--timeline`
- * prints latency per half second.
+ * skips all but the throughput phase, `--no-pgbench` skips the baselines; `--profile` writes a
+ * CPU profile of the engine during the throughput phase to `.bench-profile/` (see
+ * `bench/support/cpu-profile.mjs`), `--profile=200` or `--profile=1000` during that latency
+ * phase; `--lanes=N` sets ENGINE_LANES and `--parallel-after=N` ENGINE_PARALLEL_AFTER;
+ * `--debug` prints batch sizes (the engine then logs every batch) and every batch that took
+ * 25 ms or more; `--timeline` prints latency per half second.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -126,9 +126,9 @@ async function cpuSeconds(pid: number): Promise<number> {
 async function main(): Promise<void> {
   const config = loadConfig();
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  log(`pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), before the engine runs…`);
+  log(noPgbench ? 'pgbench baselines skipped' : `pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), before the engine runs…`);
   const tpsBefore = noPgbench ? Number.NaN : await pgbenchTps(config.TEST_PG_ADMIN_URL);
-  log(`  tps = ${tpsBefore.toFixed(0)}`);
+  if (!noPgbench) log(`  tps = ${tpsBefore.toFixed(0)}`);
 
   const [db, vhost, testRedis] = await Promise.all([createTestDatabase('bench'), createTestVhost('bench'), createTestRedis()]);
   const redis = new Redis(testRedis.url);
@@ -355,9 +355,9 @@ async function main(): Promise<void> {
     // engine is stopped and its database dropped first, so the second baseline runs on the same
     // quiet server as the first (no relay sweeps, no autovacuum of the engine's tables).
     await stop();
-    log(`pgbench TPC-B baseline again, after the engine ran…`);
+    if (!noPgbench) log(`pgbench TPC-B baseline again, after the engine ran…`);
     const tpsAfter = noPgbench ? Number.NaN : await pgbenchTps(config.TEST_PG_ADMIN_URL);
-    log(`  tps = ${tpsAfter.toFixed(0)}`);
+    if (!noPgbench) log(`  tps = ${tpsAfter.toFixed(0)}`);
     const tps = (tpsBefore + tpsAfter) / 2;
     const ratio = ordersPerS / tps;
     const row = (a: string, b: string) => log(`| ${a.padEnd(58)} | ${b.padStart(22)} |`);
