@@ -648,7 +648,7 @@ export class SettlementService {
    */
   private failed(m: OrderMessage, w: BatchWriter, occurredAt: string, row: OrderRow | null, code: string, message: string): Outcome {
     if (row !== null) w.orders.push({ ...row, failReason: code });
-    const data: OrderFailedData = {
+    const data = {
       order_id: m.order_id,
       user_id: row?.userId ?? m.user_id,
       ticker_id: m.ticker_id,
@@ -656,10 +656,10 @@ export class SettlementService {
       reason: code,
       message,
       source: m.source,
-    };
+    } satisfies OrderFailedData;
     // Without an order row (unknown user) a redelivery emits again: a deterministic id lets it dedupe.
     const id = row === null ? orderEventId(m.order_id, 'order_failed') : newId();
-    w.events.push({ id, type: 'order_failed', occurred_at: occurredAt, data: { ...data } });
+    w.events.push({ id, type: 'order_failed', occurred_at: occurredAt, data });
     return { kind: 'failed', orderId: m.order_id, reason: code };
   }
 
