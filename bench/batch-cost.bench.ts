@@ -12,9 +12,9 @@
  * Method: a fresh migrated database and Redis db; 400 players registered by a first BUY of
  * 0.0001 BTC each; then each player alternates SELL and BUY of 0.0001 BTC (every order fills).
  * Each size runs once to warm up and once measured (`N` orders in all per size, default 3,000).
- * CPU comes from `/proc/<pid>/stat` (Linux, 10 ms ticks: many batches per size).
+ * PostgreSQL's CPU comes from `/proc/<pid>/stat` ({@link cpuSeconds}; 10 ms ticks: many batches
+ * per size), this process's from `process.cpuUsage()`.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -30,18 +30,13 @@ import { createLogger } from '../platform/logger.js';
 import { RedisQuoteCache } from '../platform/redis.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
+import { cpuSeconds } from './support/proc.js';
 
 const ORDERS_PER_SIZE = Number(process.env.N ?? 3_000);
 const SIZES = [1, 10, 100];
 const BTC = 'CRYPTO-COIN-BTC';
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-/** CPU µs (user + system) a process has used so far, from /proc. */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * (1e6 / 100);
-}
 const selfMicros = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -55,11 +50,11 @@ interface Cost {
 
 /** Mean cost per call of `fn` over `calls` calls: the PostgreSQL backend `pid`, this process, wall time. */
 async function measure(pid: number, calls: number, fn: () => Promise<unknown>): Promise<Cost> {
-  const pg0 = cpuMicros(pid);
+  const pg0 = await cpuSeconds(pid);
   const self0 = selfMicros();
   const t0 = performance.now();
   for (let i = 0; i < calls; i += 1) await fn();
-  return { pgUs: (cpuMicros(pid) - pg0) / calls, selfUs: (selfMicros() - self0) / calls, wallUs: ((performance.now() - t0) * 1000) / calls };
+  return { pgUs: (((await cpuSeconds(pid)) - pg0) * 1e6) / calls, selfUs: (selfMicros() - self0) / calls, wallUs: ((performance.now() - t0) * 1000) / calls };
 }
 
 async function main(): Promise<void> {

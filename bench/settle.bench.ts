@@ -46,6 +46,7 @@ import { runEntry } from '../test/support/child.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
 import { newId } from '../core/ids.js';
+import { cpuSeconds } from './support/proc.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
@@ -111,24 +112,19 @@ async function pgbenchTps(adminUrl: string): Promise<number> {
   }
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux); 0 when unreadable. */
-async function cpuSeconds(pid: number): Promise<number> {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  log(noPgbench ? 'pgbench baselines skipped' : `pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), before the engine runs…`);
-  const tpsBefore = noPgbench ? Number.NaN : await pgbenchTps(config.TEST_PG_ADMIN_URL);
-  if (!noPgbench) log(`  tps = ${tpsBefore.toFixed(0)}`);
+  /** One pgbench baseline, logged (`when`: before or after the engine); NaN with `--no-pgbench`. */
+  const baseline = async (when: string) => {
+    if (noPgbench) return Number.NaN;
+    log(`pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), ${when}…`);
+    const tps = await pgbenchTps(config.TEST_PG_ADMIN_URL);
+    log(`  tps = ${tps.toFixed(0)}`);
+    return tps;
+  };
+  if (noPgbench) log('pgbench baselines skipped');
+  const tpsBefore = await baseline('before the engine runs');
 
   const [db, vhost, testRedis] = await Promise.all([createTestDatabase('bench'), createTestVhost('bench'), createTestRedis()]);
   const redis = new Redis(testRedis.url);
@@ -355,9 +351,7 @@ async function main(): Promise<void> {
     // engine is stopped and its database dropped first, so the second baseline runs on the same
     // quiet server as the first (no relay sweeps, no autovacuum of the engine's tables).
     await stop();
-    if (!noPgbench) log(`pgbench TPC-B baseline again, after the engine ran…`);
-    const tpsAfter = noPgbench ? Number.NaN : await pgbenchTps(config.TEST_PG_ADMIN_URL);
-    if (!noPgbench) log(`  tps = ${tpsAfter.toFixed(0)}`);
+    const tpsAfter = await baseline('again, after the engine ran');
     const tps = (tpsBefore + tpsAfter) / 2;
     const ratio = ordersPerS / tps;
     const row = (a: string, b: string) => log(`| ${a.padEnd(58)} | ${b.padStart(22)} |`);
