@@ -221,24 +221,27 @@ async function main(): Promise<void> {
     log(`throughput: ${THROUGHPUT_ORDERS} orders, publish window ${PUBLISH_WINDOW}…`);
     const ids: string[] = [];
     let cpuLine = '';
+    let walLine = '';
     const probe = new pg.Client({ connectionString: db.url });
     await probe.connect();
     await probe.query('CHECKPOINT'); // as before each pgbench run: no earlier phase's dirty pages or WAL
     /**
-     * CPU seconds so far of the engine, its PostgreSQL backends, RabbitMQ and this process, and
-     * the server's next transaction id: write transactions started so far (only the engine
-     * writes while the phases run).
+     * CPU seconds so far of the engine, its PostgreSQL backends, RabbitMQ and this process, the
+     * server's next transaction id (write transactions started so far) and its WAL insert
+     * position in bytes (only the engine writes while the phases run).
      */
     const cpuSnapshot = async () => {
-      const { rows } = await probe.query<{ pids: number[]; next_xid: string }>(
+      const { rows } = await probe.query<{ pids: number[]; next_xid: string; wal: string }>(
         `SELECT coalesce((SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()), '{}') AS pids,
-                pg_snapshot_xmax(pg_current_snapshot())::text AS next_xid`,
+                pg_snapshot_xmax(pg_current_snapshot())::text AS next_xid,
+                pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS wal`,
       );
       const { stdout } = await run('pgrep', ['-f', 'beam.smp']).catch(() => ({ stdout: '' }));
       const beam = stdout.split('\n').filter(Boolean).map(Number);
       const sumOf = async (pids: readonly number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
       return {
         writes: Number(rows[0]?.next_xid ?? 0),
+        walBytes: Number(rows[0]?.wal ?? 0),
         cpu: {
           engine: await cpuSeconds(engine.proc.pid ?? -1),
           postgres: await sumOf(rows[0]?.pids ?? []),
@@ -274,8 +277,11 @@ async function main(): Promise<void> {
         .join(', ');
     /** Orders per PostgreSQL write transaction (the engine's settle writes and relay marks). */
     const ordersPerWrite = (from: typeof cpu0, to: typeof cpu0, n: number) => (n / Math.max(1, to.writes - from.writes)).toFixed(1);
+    /** WAL bytes per order: PostgreSQL's write work, steadier from run to run than CPU or orders/s. */
+    const walPerOrder = (from: typeof cpu0, to: typeof cpu0, n: number) => ((to.walBytes - from.walBytes) / n).toFixed(0);
     cpuLine = cpuPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
-    log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}`);
+    walLine = walPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
+    log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}; WAL bytes per order ${walLine}`);
     const ordersPerS = THROUGHPUT_ORDERS / ((last - t0) / 1000);
     const publishPerS = THROUGHPUT_ORDERS / ((published - t0) / 1000);
     const failedN = ids.filter((id) => arrived.get(id)?.type === 'order_failed').length;
@@ -306,7 +312,7 @@ async function main(): Promise<void> {
       const cpuAfter = await cpuSnapshot();
       const cpu = cpuPerOrder(cpuBefore, cpuAfter, total);
       if (profiled === String(rate)) engine.proc.kill('SIGUSR2');
-      log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}`);
+      log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}; WAL bytes per order ${walPerOrder(cpuBefore, cpuAfter, total)}`);
       const ms = [...sent].map(([id, at]) => (arrived.get(id)?.at ?? Number.NaN) - at).sort((a, b) => a - b);
       if (timeline) {
         // p50/max latency (ms) of the orders sent in each half second: a hiccup shows as a spike.
@@ -363,6 +369,7 @@ async function main(): Promise<void> {
     row(`settled orders/s, saturated (${THROUGHPUT_ORDERS} orders)`, ordersPerS.toFixed(0));
     row('ratio orders/s ÷ pgbench tps (goal ≥ 3)', ratio.toFixed(2));
     row('CPU µs per order (engine, postgres, rabbitmq, publisher)', cpuLine.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
+    row('PostgreSQL WAL bytes per order, saturated', walLine);
     for (const l of [at200, at1000]) {
       row(`offered ${l.rate}/s (achieved ${l.achieved.toFixed(0)}/s): p50 latency ms`, l.p50.toFixed(1));
       row(`offered ${l.rate}/s: p99 latency ms${l.rate === 1_000 ? ' (goal ≤ 50)' : ''}`, l.p99.toFixed(1));
