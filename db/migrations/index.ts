@@ -14,6 +14,7 @@ import * as m0007 from './0007-settle-guard.js';
 import * as m0008 from './0008-portfolio-ticker-user-index.js';
 import * as m0009 from './0009-ledger-outbox-write-cost.js';
 import * as m0010 from './0010-outbox-payload-json.js';
+import * as m0011 from './0011-wallet-hot-updates.js';
 
 export interface MigrationModule {
   name: string;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0008-portfolio-ticker-user-index', ...m0008 },
   { name: '0009-ledger-outbox-write-cost', ...m0009 },
   { name: '0010-outbox-payload-json', ...m0010 },
+  { name: '0011-wallet-hot-updates', ...m0011 },
 ];

@@ -208,6 +208,26 @@ describe('GIVEN the migrated schema', () => {
     ).rejects.toThrow(/duplicate key/);
   });
 
+  it('THEN a wallet balance update stays on its page (HOT: no new index entry), even with hundreds of wallets', async () => {
+    // 0011: at the default fillfactor the first page holds ~90 full-size wallets and an update
+    // of one of them has to move to another page; with half of each page free it does not.
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    await client.query(
+      "INSERT INTO users (id, username) SELECT id, 'hot_' || n FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n)",
+      [ids],
+    );
+    await client.query("INSERT INTO wallets (user_id, balance_krw) SELECT id, 100000000.12345678 FROM unnest($1::uuid[]) AS x(id)", [ids]);
+    await client.query('BEGIN');
+    try {
+      const updated = await client.query('UPDATE wallets SET balance_krw = balance_krw - 12345.6789, last_updated = now() WHERE user_id = ANY($1::uuid[])', [ids]);
+      const hot = await client.query<{ n: string }>("SELECT pg_stat_get_xact_tuples_hot_updated('wallets'::regclass)::text AS n");
+      expect(updated.rowCount).toBe(200);
+      expect(Number(hot.rows[0]?.n)).toBe(200);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
   it('THEN a ticker id must match its market, type and symbol', async () => {
     await expect(
       client.query(
