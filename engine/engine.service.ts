@@ -66,7 +66,13 @@ export const startEngine: ServiceStarter = async (infra) => {
     params: settlementParamsOf(infra.config),
     logger,
   });
-  const relay = new OutboxRelay({ pool: relayPool, redis: infra.redis.client, eventBus: infra.eventBus, logger });
+  const relay = new OutboxRelay({
+    pool: relayPool,
+    redis: infra.redis.client,
+    eventBus: infra.eventBus,
+    logger,
+    retentionMs: infra.config.OUTBOX_RETENTION_HOURS * 3_600_000,
+  });
   const consumer = new OrderConsumer({
     orderBus: infra.orderBus,
     settlement,

@@ -168,3 +168,41 @@ describe('GIVEN events whose text holds newlines, quotes, backslashes and non-AS
     expect(await insertOutboxEvents(pool, [])).toEqual([]);
   });
 });
+
+describe('GIVEN published and unpublished events older and younger than the retention', () => {
+  it('THEN prune() deletes only the old published ones, in batches, and counts them; without a retention it deletes nothing', async () => {
+    const { bus, open } = gatedBus();
+    open();
+    const [oldPublished, oldUnpublished, youngPublished] = [await committed(7), await committed(2), await committed(3)];
+    const ids = (events: readonly DomainEvent[]) => events.map((e) => e.id);
+    await pool.query("UPDATE outbox_events SET created_at = now() - interval '73 hours' WHERE id = ANY($1::uuid[])", [[...ids(oldPublished), ...ids(oldUnpublished)]]);
+    await pool.query('UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::uuid[])', [[...ids(oldPublished), ...ids(youngPublished)]]);
+
+    const keeping = new OutboxRelay({ pool, redis, eventBus: bus, logger, sweepIntervalMs: 60_000 });
+    expect(await keeping.prune()).toBe(0);
+    expect(await rowsOf(ids(oldPublished))).toHaveLength(7);
+    await keeping.stop();
+
+    const relay = new OutboxRelay({ pool, redis, eventBus: bus, logger, sweepIntervalMs: 60_000, retentionMs: 72 * 3_600_000, pruneBatch: 3 });
+    expect(await relay.prune()).toBe(7);
+    expect(relay.stats.pruned).toBe(7);
+    expect(relay.stats.lastPrunedAt).not.toBeNull();
+    expect(await rowsOf(ids(oldPublished))).toEqual([]);
+    expect((await rowsOf(ids(oldUnpublished))).map((r) => r.published_at)).toEqual([null, null]);
+    expect(await rowsOf(ids(youngPublished))).toHaveLength(3);
+    expect(await relay.prune()).toBe(0);
+    await relay.stop();
+  });
+
+  it('THEN the relay prunes by itself every interval once started', async () => {
+    const { bus, open } = gatedBus();
+    open();
+    const old = await committed(2);
+    await pool.query("UPDATE outbox_events SET created_at = now() - interval '2 hours', published_at = now() WHERE id = ANY($1::uuid[])", [old.map((e) => e.id)]);
+    const relay = new OutboxRelay({ pool, redis, eventBus: bus, logger, sweepIntervalMs: 60_000, retentionMs: 3_600_000, pruneIntervalMs: 20 });
+    relay.start();
+    await until('pruned by the timer', async () => (await rowsOf(old.map((e) => e.id))).length === 0, 5_000, 10);
+    expect(relay.stats.pruned).toBeGreaterThanOrEqual(2);
+    await relay.stop();
+  });
+});

@@ -13,6 +13,11 @@
  * - Sweep: every `sweepIntervalMs`, rows still unpublished after `sweepMinAgeMs` (a crash
  *   between commit and relay, a failed publish) are published again, oldest first.
  *
+ * - Retention: every `pruneIntervalMs`, published rows written more than `retentionMs` ago
+ *   (`OUTBOX_RETENTION_HOURS`) are deleted, `pruneBatch` per statement; unpublished rows stay
+ *   whatever their age. Within the retention window a redelivered order or poison message whose
+ *   event id is deterministic still finds its row and is not announced twice.
+ *
  * Delivery is at least once: an event may be published twice (consumers dedupe on its `id`),
  * but only events whose transaction committed exist in the outbox, so a rolled-back change
  * is never announced. Marking uses `synchronous_commit = off`: a mark lost in a crash only
@@ -23,7 +28,7 @@ import type { Logger } from 'pino';
 import type { DomainEvent } from '../core/events.js';
 import { channelOf, eventJson } from '../core/events.js';
 import type { EventBus } from '../core/ports.js';
-import { markOutboxAttempt, markOutboxPublished, unpublishedOutboxEvents } from '../platform/db/outbox.repository.js';
+import { markOutboxAttempt, markOutboxPublished, pruneOutbox, unpublishedOutboxEvents } from '../platform/db/outbox.repository.js';
 import type { Redis } from '../platform/redis.js';
 
 export interface OutboxRelayOptions {
@@ -42,6 +47,12 @@ export interface OutboxRelayOptions {
   markDelayMs?: number;
   /** … or until this many wait (default 1,000). */
   markBatch?: number;
+  /** Published rows older than this (ms) are deleted; null or 0 keeps them (default null). */
+  retentionMs?: number | null;
+  /** How often retention runs (default 600,000 ms; the first run comes one interval after start). */
+  pruneIntervalMs?: number;
+  /** Rows deleted per statement (default 5,000). */
+  pruneBatch?: number;
 }
 
 export interface RelayStats {
@@ -50,6 +61,9 @@ export interface RelayStats {
   swept: number;
   lastPublishedAt: string | null;
   lastError: string | null;
+  /** Published rows deleted by retention since start. */
+  pruned: number;
+  lastPrunedAt: string | null;
 }
 
 /** See the module comment. */
@@ -65,15 +79,20 @@ export class OutboxRelay {
   private markTimer: NodeJS.Timeout | undefined;
   private marking: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<number> | undefined;
   private sweeping = false;
   private stopped = false;
-  readonly stats: RelayStats = { published: 0, failures: 0, swept: 0, lastPublishedAt: null, lastError: null };
+  readonly stats: RelayStats = { published: 0, failures: 0, swept: 0, lastPublishedAt: null, lastError: null, pruned: 0, lastPrunedAt: null };
   private readonly logger: Logger;
   private readonly sweepIntervalMs: number;
   private readonly sweepMinAgeMs: number;
   private readonly sweepLimit: number;
   private readonly markDelayMs: number;
   private readonly markBatch: number;
+  private readonly retentionMs: number | null;
+  private readonly pruneIntervalMs: number;
+  private readonly pruneBatch: number;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger.child({ component: 'outbox-relay' });
@@ -82,9 +101,15 @@ export class OutboxRelay {
     this.sweepLimit = options.sweepLimit ?? 500;
     this.markDelayMs = options.markDelayMs ?? 100;
     this.markBatch = options.markBatch ?? 1_000;
+    this.retentionMs = options.retentionMs ? options.retentionMs : null;
+    this.pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
+    this.pruneBatch = options.pruneBatch ?? 5_000;
   }
 
-  /** Start the periodic sweep (runs once at once, for rows a previous run left behind). */
+  /**
+   * Start the periodic sweep (runs once at once, for rows a previous run left behind) and, with
+   * a retention, the periodic prune (first one interval from now).
+   */
   start(): void {
     const tick = () => {
       if (this.stopped) return;
@@ -93,6 +118,45 @@ export class OutboxRelay {
       });
     };
     tick();
+    if (this.retentionMs === null) return;
+    const pruneTick = () => {
+      if (this.stopped) return;
+      void this.prune().finally(() => {
+        if (!this.stopped) this.pruneTimer = setTimeout(pruneTick, this.pruneIntervalMs);
+      });
+    };
+    this.pruneTimer = setTimeout(pruneTick, this.pruneIntervalMs);
+  }
+
+  /**
+   * Delete published rows older than the retention, `pruneBatch` at a time until none is left
+   * (a no-op without a retention; one run at a time). Never throws: a failure is logged, kept
+   * in `stats.lastError` and retried at the next interval.
+   * @returns rows deleted by this run.
+   */
+  prune(): Promise<number> {
+    const retentionMs = this.retentionMs;
+    if (retentionMs === null) return Promise.resolve(0);
+    this.pruning ??= (async () => {
+      let deleted = 0;
+      try {
+        for (;;) {
+          const n = await pruneOutbox(this.options.pool, retentionMs, this.pruneBatch);
+          deleted += n;
+          this.stats.pruned += n;
+          if (n < this.pruneBatch || this.stopped) break;
+        }
+        this.stats.lastPrunedAt = new Date().toISOString();
+        if (deleted > 0) this.logger.info({ deleted, retention_hours: retentionMs / 3_600_000 }, 'outbox retention: published events deleted');
+      } catch (error) {
+        this.stats.lastError = error instanceof Error ? error.message : String(error);
+        this.logger.warn({ err: error }, 'outbox retention failed; will retry');
+      } finally {
+        this.pruning = undefined;
+      }
+      return deleted;
+    })();
+    return this.pruning;
   }
 
   /** Relay events just committed (in commit order). Never throws; failures are left to the sweep. */
@@ -226,6 +290,8 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.pruneTimer);
+    await this.pruning;
     await this.chain;
     await this.flushMarks();
   }

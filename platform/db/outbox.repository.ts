@@ -88,6 +88,26 @@ export async function unpublishedOutboxEvents(client: SqlClient, minAgeMs: numbe
   return result.rows.map((r) => r.payload);
 }
 
+/**
+ * Delete up to `limit` published events written more than `olderThanMs` ago (outbox retention;
+ * `outbox_created_brin`, migration 0012, finds them). Unpublished events are kept whatever
+ * their age: the sweep still owes them a publication.
+ * @returns how many rows were deleted (fewer than `limit`: nothing older is left).
+ */
+export async function pruneOutbox(client: SqlClient, olderThanMs: number, limit: number): Promise<number> {
+  const result = await client.query({
+    name: 'outbox_prune',
+    // By ctid (a TID scan) rather than `id IN (…)`, which the planner answered with a scan of
+    // the whole table: 300,000 rows, 5,000 deleted, 79 ms that way, 9.7 ms this way.
+    text: `DELETE FROM outbox_events WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM outbox_events
+              WHERE created_at < now() - make_interval(secs => $1::double precision / 1000) AND published_at IS NOT NULL
+              LIMIT $2))`,
+    values: [olderThanMs, limit],
+  });
+  return result.rowCount ?? 0;
+}
+
 /** Unpublished events (for health). */
 export async function outboxBacklog(client: SqlClient): Promise<number> {
   const result = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox_events WHERE published_at IS NULL');
