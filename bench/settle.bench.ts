@@ -6,13 +6,18 @@
  *    20 s): transactions per second of one-transaction-per-operation on this PostgreSQL. It
  *    runs before and again after the engine phases and the mean is the baseline, so a machine
  *    whose load drifts during the run (a shared box) skews the ratio less.
- * 2. Engine: `engine/main.ts` as its own process on a fresh database, Redis db and RabbitMQ
+ * 2. Messaging floor: as many orders as step 4 (after a fifth as many to warm up), through the
+ *    same publisher and the engine's consuming path (batcher, lanes, coalesced acks) on a vhost
+ *    of their own, acked and settled by nothing: the orders/s the broker round trip alone allows
+ *    on this machine (so floor ÷ pgbench tps bounds the ratio whatever settles), and its CPU per
+ *    order, which the table subtracts from step 4's to show what settling and relaying cost.
+ * 3. Engine: `engine/main.ts` as its own process on a fresh database, Redis db and RabbitMQ
  *    vhost; crypto quotes kept fresh in Redis; players registered in a warm-up.
- * 3. Throughput: orders published with confirm as fast as the broker confirms them (a window
+ * 4. Throughput: orders published with confirm as fast as the broker confirms them (a window
  *    of in-flight publishes) while the engine settles; orders/s = orders / time from the first
  *    publish to the last `order_filled`/`order_failed` event (FILLED committed, acked, relayed).
  *    A saturated run measures the highest rate the pipeline sustains.
- * 4. Latency: open-loop offered loads of 200 and 1,000 orders/s for 10 s each; per order the
+ * 5. Latency: open-loop offered loads of 200 and 1,000 orders/s for 10 s each; per order the
  *    time from the publish call to its `order_filled` event on Redis `trade_events`.
  *
  * Each phase also reports CPU µs per order of the engine, its PostgreSQL backends, the whole
@@ -21,8 +26,8 @@
  * the last line `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
  *
  * Development flags (not a measurement): `--quick` shortens every phase, `--throughput-only`
- * skips all but the throughput phase, `--no-pgbench` skips the baselines; `--profile` writes a
- * CPU profile of the engine during the throughput phase to `.bench-profile/` (see
+ * skips all but the throughput phase (the floor too), `--no-pgbench` skips the baselines;
+ * `--profile` writes a CPU profile of the engine during the throughput phase to `.bench-profile/` (see
  * `bench/support/cpu-profile.mjs`), `--profile=200` or `--profile=1000` during that latency
  * phase; `--lanes=N` sets ENGINE_LANES and `--parallel-after=N` ENGINE_PARALLEL_AFTER;
  * `--debug` prints batch sizes (the engine then logs every batch) and every batch that took
@@ -112,6 +117,81 @@ async function pgbenchTps(adminUrl: string): Promise<number> {
   }
 }
 
+/** CPU seconds so far of the whole RabbitMQ broker (every `beam.smp` process). */
+async function rabbitmqCpuSeconds(): Promise<number> {
+  const { stdout } = await run('pgrep', ['-f', 'beam.smp']).catch(() => ({ stdout: '' }));
+  const pids = stdout.split('\n').filter(Boolean).map(Number);
+  return (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Messaging floor: `n` orders through the same publisher as the throughput phase
+ * (`OrderService.place`, broker confirm, PUBLISH_WINDOW in flight) and the engine's consuming
+ * path (`RabbitOrderBus.consume`: prefetch, batcher, lanes, coalesced acks, with the engine's
+ * batch settings), on a vhost of its own, with a handler that acks every delivery and settles
+ * nothing. The most orders/s the broker round trip alone allows on this machine, whatever
+ * settles behind it, and its CPU per order (publisher and consumer are this process).
+ */
+async function messagingFloor(n: number, engine: { maxBatch: number; lanes: number; parallelAfter: number }): Promise<{ perS: number; nodeUs: number; rabbitmqUs: number }> {
+  const vhost = await createTestVhost('floor');
+  const logger = createLogger('warn');
+  const publisher = new AmqpConnection({ url: vhost.url, logger, connectionName: 'floor-publisher', publishTimeoutMs: 30_000 });
+  const consumer = new AmqpConnection({ url: vhost.url, logger, connectionName: 'floor-consumer' });
+  const bus = new RabbitOrderBus(consumer, logger);
+  try {
+    await Promise.all([publisher.ready(), consumer.ready()]);
+    const orders = new OrderService({ orderBus: new RabbitOrderBus(publisher, logger) });
+    let acked = 0;
+    let target = 0;
+    let allAcked = () => {};
+    await bus.consume(
+      async (batch) => {
+        await Promise.all(batch.map((d) => d.ack()));
+        acked += batch.length;
+        if (acked >= target) allAcked();
+      },
+      {
+        maxBatch: engine.maxBatch,
+        lanes: engine.lanes,
+        minParallelBatch: engine.parallelAfter,
+        keyOf: (data) => (typeof data === 'object' && data !== null ? String((data as { user_id?: unknown }).user_id) : undefined),
+      },
+    );
+    const players = makePlayers(PLAYERS, 'floor');
+    /** Publish `count` orders (PUBLISH_WINDOW in flight) and wait until all are acked. */
+    const send = async (count: number) => {
+      target = acked + count;
+      const done = new Promise<void>((resolve) => (allAcked = resolve));
+      let sent = 0;
+      await Promise.all(
+        Array.from({ length: PUBLISH_WINDOW }, async () => {
+          while (sent < count) {
+            const p = players[sent % players.length] as TestPlayer;
+            sent += 1;
+            const user = { discord_user_id: p.discordUserId, username: p.username, nickname: p.nickname };
+            const r = await orders.place({ order_id: newId(), user, ticker_id: 'CRYPTO-COIN-BTC', side: 'BUY', quantity: '0.0001', source: 'bot' });
+            if (!r.ok) throw new Error(r.error.message);
+          }
+        }),
+      );
+      await done;
+    };
+    await send(Math.ceil(n / 5)); // warm-up: connections, JIT (the throughput phase comes after the engine's warm-up too)
+    const cpu = async () => ({ node: (process.cpuUsage().user + process.cpuUsage().system) / 1e6, rabbitmq: await rabbitmqCpuSeconds() });
+    const before = await cpu();
+    const t0 = performance.now();
+    await send(n);
+    const seconds = (performance.now() - t0) / 1000;
+    const after = await cpu();
+    return { perS: n / seconds, nodeUs: ((after.node - before.node) * 1e6) / n, rabbitmqUs: ((after.rabbitmq - before.rabbitmq) * 1e6) / n };
+  } finally {
+    await bus.close().catch(() => undefined);
+    await publisher.close().catch(() => undefined);
+    await consumer.close().catch(() => undefined);
+    await vhost.drop();
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
@@ -125,6 +205,12 @@ async function main(): Promise<void> {
   };
   if (noPgbench) log('pgbench baselines skipped');
   const tpsBefore = await baseline('before the engine runs');
+  let floor: Awaited<ReturnType<typeof messagingFloor>> | undefined;
+  if (!throughputOnly) {
+    log(`messaging floor: ${THROUGHPUT_ORDERS} orders published with confirm, consumed and acked, none settled…`);
+    floor = await messagingFloor(THROUGHPUT_ORDERS, { maxBatch: config.ENGINE_MAX_BATCH, lanes: config.ENGINE_LANES, parallelAfter: config.ENGINE_PARALLEL_AFTER });
+    log(`  ${floor.perS.toFixed(0)} orders/s; CPU µs per order: publisher and consumer ${floor.nodeUs.toFixed(0)}, rabbitmq ${floor.rabbitmqUs.toFixed(0)}`);
+  }
 
   const [db, vhost, testRedis] = await Promise.all([createTestDatabase('bench'), createTestVhost('bench'), createTestRedis()]);
   const redis = new Redis(testRedis.url);
@@ -236,8 +322,6 @@ async function main(): Promise<void> {
                 pg_snapshot_xmax(pg_current_snapshot())::text AS next_xid,
                 pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS wal`,
       );
-      const { stdout } = await run('pgrep', ['-f', 'beam.smp']).catch(() => ({ stdout: '' }));
-      const beam = stdout.split('\n').filter(Boolean).map(Number);
       const sumOf = async (pids: readonly number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
       return {
         writes: Number(rows[0]?.next_xid ?? 0),
@@ -245,7 +329,7 @@ async function main(): Promise<void> {
         cpu: {
           engine: await cpuSeconds(engine.proc.pid ?? -1),
           postgres: await sumOf(rows[0]?.pids ?? []),
-          rabbitmq: await sumOf(beam),
+          rabbitmq: await rabbitmqCpuSeconds(),
           bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
         },
       };
@@ -370,6 +454,13 @@ async function main(): Promise<void> {
     row('ratio orders/s ÷ pgbench tps (goal ≥ 3)', ratio.toFixed(2));
     row('CPU µs per order (engine, postgres, rabbitmq, publisher)', cpuLine.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
     row('PostgreSQL WAL bytes per order, saturated', walLine);
+    if (floor) {
+      const settledCpu = cpuLine.split(', ').reduce((sum, part) => sum + Number(part.split(' ')[1]), 0);
+      row('messaging floor: orders/s with nothing settled', floor.perS.toFixed(0));
+      row('messaging floor ÷ pgbench tps (ceiling of the ratio)', (floor.perS / tps).toFixed(2));
+      row('messaging floor: CPU µs per order (node / rabbitmq)', `${floor.nodeUs.toFixed(0)} / ${floor.rabbitmqUs.toFixed(0)}`);
+      row('CPU µs per order, saturated: all / beyond the floor', `${settledCpu.toFixed(0)} / ${(settledCpu - floor.nodeUs - floor.rabbitmqUs).toFixed(0)}`);
+    }
     for (const l of [at200, at1000]) {
       row(`offered ${l.rate}/s (achieved ${l.achieved.toFixed(0)}/s): p50 latency ms`, l.p50.toFixed(1));
       row(`offered ${l.rate}/s: p99 latency ms${l.rate === 1_000 ? ' (goal ≤ 50)' : ''}`, l.p99.toFixed(1));
