@@ -18,11 +18,20 @@ import type { PoolClient, QueryResultRow } from 'pg';
 import type { DomainEvent } from '../../core/events.js';
 import type { SettingKey } from '../../core/settings.js';
 import { outboxParams, outboxRowsSql } from './outbox.repository.js';
+import { pgArray } from './sql-array.js';
 
 /** The part of a `pg` client this repository uses (a `PoolClient` or a `Client`). */
 export type SqlClient = Pick<PoolClient, 'query'>;
 
+/**
+ * Run a named statement. Array parameters are bound as literals built by {@link pgArray} (every
+ * statement here casts them, `$n::uuid[]`), not by `pg`'s slower per-element escaping.
+ */
 async function run<R extends QueryResultRow>(client: SqlClient, name: string, text: string, values: unknown[]): Promise<R[]> {
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i];
+    if (Array.isArray(v)) values[i] = pgArray(v as (string | boolean | null)[]);
+  }
   const result = await client.query<R>({ name, text, values });
   return result.rows;
 }
