@@ -5,14 +5,13 @@
  *
  * - Fast path: the engine hands over the events of each batch right after COMMIT
  *   ({@link OutboxRelay.push}); they go to Redis and to the `events` exchange at once, in
- *   commit order (one pipelined Redis connection, one confirm channel; the broker's publishes
+ *   commit order (one Redis script call per batch, one confirm channel; the broker's publishes
  *   leave in the same socket write as the batch's acks), and once both took them they are
  *   marked published together, `markDelayMs` after the first of them (or at `markBatch`
  *   rows): one UPDATE per tenth of a second instead of one per settled batch (which made as
  *   many mark transactions as settle writes).
  * - Sweep: every `sweepIntervalMs`, rows still unpublished after `sweepMinAgeMs` (a crash
  *   between commit and relay, a failed publish) are published again, oldest first.
- *
  * - Retention: every `pruneIntervalMs`, published rows written more than `retentionMs` ago
  *   (`OUTBOX_RETENTION_HOURS`) are deleted, `pruneBatch` per statement; unpublished rows stay
  *   whatever their age. Within the retention window a redelivered order or poison message whose
@@ -66,6 +65,20 @@ export interface RelayStats {
   lastPrunedAt: string | null;
 }
 
+/**
+ * PUBLISH of every (channel, message) pair of ARGV, in order, in one script call. Per event it
+ * costs the engine ~1.3 µs of CPU where a pipelined PUBLISH cost ~4.4 µs (ioredis builds a
+ * command, a promise and a parsed reply for each; 250 `order_filled` events to the real Redis),
+ * and Redis ~1 µs more for running the script: ~2 µs less on the machine per event. Atomic like
+ * any script: Redis serves nothing else for the ~0.5 ms a chunk of 250 takes.
+ */
+const PUBLISH_EACH_LUA = "for i = 1, #ARGV, 2 do redis.call('PUBLISH', ARGV[i], ARGV[i + 1]) end return #ARGV / 2";
+const PUBLISH_EACH = 'gaemiPublishEach';
+/** Events per script call (bounds how long one call holds Redis). */
+const PUBLISH_CHUNK = 500;
+/** The client command `defineCommand` adds. */
+type PublishEach = Record<typeof PUBLISH_EACH, (...channelMessagePairs: string[]) => Promise<number>>;
+
 /** See the module comment. */
 export class OutboxRelay {
   private chain: Promise<void> = Promise.resolve();
@@ -96,6 +109,8 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.logger = options.logger.child({ component: 'outbox-relay' });
+    // EVALSHA of the script, loaded on first use (ioredis falls back to EVAL on NOSCRIPT).
+    options.redis.defineCommand(PUBLISH_EACH, { numberOfKeys: 0, lua: PUBLISH_EACH_LUA });
     this.sweepIntervalMs = options.sweepIntervalMs ?? 1_000;
     this.sweepMinAgeMs = options.sweepMinAgeMs ?? 2_000;
     this.sweepLimit = options.sweepLimit ?? 500;
@@ -162,7 +177,7 @@ export class OutboxRelay {
   /** Relay events just committed (in commit order). Never throws; failures are left to the sweep. */
   push(events: readonly DomainEvent[]): void {
     if (events.length === 0) return;
-    // Redis and the broker at once, in commit order (one pipelined Redis connection, one
+    // Redis and the broker at once, in commit order (one Redis script call, one
     // confirm channel): the bot and the api wait on Redis, and the batch's acks and these
     // publishes leave in one socket write. Both must succeed before the rows are marked, else
     // the sweep sends both again.
@@ -188,14 +203,19 @@ export class OutboxRelay {
     return redis ?? bus;
   }
 
-  /** PUBLISH each event on its Redis channel, pipelined; resolves with the failure, if any. */
+  /**
+   * PUBLISH each event on its Redis channel, in order, {@link PUBLISH_CHUNK} per script call
+   * ({@link PUBLISH_EACH_LUA}); resolves with the failure, if any.
+   */
   private async publishRedis(events: readonly DomainEvent[]): Promise<Error | null> {
     try {
-      const pipeline = this.options.redis.pipeline();
-      for (const e of events) pipeline.publish(channelOf(e.type), eventJson(e));
-      const results = await pipeline.exec();
-      const failed = results?.find(([error]) => error !== null);
-      return failed ? asError(failed[0], 'Redis publish failed') : null;
+      const redis = this.options.redis as Redis & PublishEach;
+      for (let from = 0; from < events.length; from += PUBLISH_CHUNK) {
+        const args: string[] = [];
+        for (const e of events.slice(from, from + PUBLISH_CHUNK)) args.push(channelOf(e.type), eventJson(e));
+        await redis[PUBLISH_EACH](...args);
+      }
+      return null;
     } catch (error) {
       return asError(error, 'Redis publish failed');
     }
