@@ -198,6 +198,36 @@ describe('GIVEN the same order delivered three times (once in one batch twice, o
   });
 });
 
+describe('GIVEN two settlers (engine replicas) settling the same order at once, both locked', () => {
+  it('THEN it is recorded and filled once: the other batch writes nothing and settles it as a duplicate when retried', async () => {
+    const [p] = makePlayers(1, 'race');
+    if (!p) throw new Error('no player');
+    await writeQuote(redis, ETH, '5000000', { ts: now });
+    const locked = () =>
+      new SettlementService({ pool, quotes: new RedisQuoteCache(redis), calendar, clock: { now: () => now }, params, logger: createLogger('silent'), unlockedReads: false });
+    const [a, b] = [locked(), locked()];
+    await a.settleBatch([orderMessage(p, ETH, 'BUY', { quantity: '1' })]); // registers the player
+    const m = orderMessage(p, ETH, 'BUY', { quantity: '1' });
+    const results = await Promise.allSettled([a.settleBatch([m]), b.settleBatch([{ ...m }])]);
+    const kinds: string[] = [];
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'fulfilled') kinds.push(...r.value.outcomes.map((o) => o.kind));
+      else {
+        // Lost the race: the order was recorded after this batch read the orders; nothing written.
+        expect(r.reason).toMatchObject({ name: 'TransientSettlementError' });
+        const retried = await (i === 0 ? a : b).settleBatch([{ ...m }]);
+        kinds.push(...retried.outcomes.map((o) => `retried ${o.kind}`));
+      }
+    }
+    expect(kinds.filter((k) => k === 'filled')).toHaveLength(1);
+    expect(kinds.filter((k) => k !== 'filled').every((k) => k === 'duplicate' || k === 'retried duplicate')).toBe(true);
+    expect((await pool.query('SELECT count(*)::int AS n FROM orders WHERE id = $1', [m.order_id])).rows[0]).toEqual({ n: 1 });
+    expect((await pool.query("SELECT count(*)::int AS n FROM outbox_events WHERE payload->'data'->>'order_id' = $1", [m.order_id])).rows[0]).toEqual({ n: 1 });
+    const spent = new Decimal('5000000').times(2).plus(feeFor(new Decimal('5000000'), params.feeRate).times(2));
+    expect((await balanceOf(p.userId)).toFixed()).toBe(new Decimal(START).minus(spent).toFixed());
+  });
+});
+
 describe('GIVEN orders that must be refused', () => {
   it('THEN each is FAILED with its reason code, changes no balance and emits order_failed', async () => {
     const [p, q] = makePlayers(2, 'rej');

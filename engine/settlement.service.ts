@@ -5,8 +5,8 @@
  * The common path is two round trips and no explicit transaction: an unlocked read of the
  * same state as step 1 below, then step 4's write as one statement that commits on its own and
  * is guarded — it updates a wallet or position only if it still holds the values read, inserts
- * only new orders and positions, and otherwise raises SQLSTATE 40001 and writes nothing
- * (`settle_guard`, migration 0007) — and, with `readChecks`, only if everything else the batch
+ * only new orders and positions, and otherwise raises SQLSTATE 40001 (`settle_guard`, migration
+ * 0007; 23505 for an order already recorded) and writes nothing — and, with `readChecks`, only if everything else the batch
  * was computed from is unchanged too (suspension, names, wallets and positions it only read,
  * instruments, settings). Players settled recently are not even read: their state as last
  * committed is remembered ({@link BatchStateCache}) and the guarded write is the batch's only
@@ -25,7 +25,7 @@
  *    `system:mint → user:<id>` — then read again;
  * 3. for each message in arrival order, the pure {@link settle} on the in-memory state (a
  *    player's later order sees the earlier fill of the same batch);
- * 4. `writeBatch`: orders (`ON CONFLICT (id) DO NOTHING`), ledger rows, positions, wallets and
+ * 4. `writeBatch`: orders (all new, see 1), ledger rows, positions, wallets and
  *    outbox events (`order_filled`, `order_failed`, `whale_trade`, `operator_alert` for poison).
  *
  * Failure model:
@@ -143,9 +143,15 @@ interface Applied extends BatchResult {
   committed: CommittedState | null;
 }
 
-/** `writeBatch` found a row changed since it was read (SQLSTATE 40001 from `settle_guard`). */
+/**
+ * `writeBatch` found a row changed since it was read: SQLSTATE 40001 from `settle_guard`, or
+ * 23505 on `orders_pkey` — an order of the batch recorded since (a redelivery settled from
+ * remembered state, which does not know the orders already recorded).
+ */
 function isConflict(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40001';
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === '40001' || (code === '23505' && constraint === 'orders_pkey');
 }
 
 /** SQLSTATE classes that are about the server or the session, not the data. */
@@ -156,6 +162,8 @@ const NODE_NET_CODE = /^E[A-Z]+$/;
 export function isTransient(error: unknown): boolean {
   if (error instanceof TransientSettlementError) return true;
   if (typeof error !== 'object' || error === null) return false;
+  // Settling again (locked, reading the orders recorded) resolves a conflict.
+  if (isConflict(error)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (/^[0-9A-Z]{5}$/.test(code)) return TRANSIENT_SQLSTATE.test(code);
@@ -606,8 +614,8 @@ export class SettlementService {
         },
       ];
     });
-    // Guarded (see writeBatch): an order recorded by another settler after our read, or a wallet
-    // or position changed since, makes the write fail whole with SQLSTATE 40001 — transient
+    // Guarded (see writeBatch): an order recorded since our read (SQLSTATE 23505 on orders_pkey),
+    // or a wallet or position changed since (40001), makes the write fail whole — transient
     // (retried) in the locked path, a fall back to the locked path in the unlocked one.
     const wallets = [...w.touchedWallets].map((userId) => ({
       userId,

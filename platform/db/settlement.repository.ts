@@ -237,7 +237,7 @@ export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', '
  *
  * An order committed by a concurrent settler after this statement's snapshot is missed here;
  * {@link writeBatch} then finds it already recorded and refuses the whole write (SQLSTATE
- * 40001).
+ * 23505 on `orders_pkey`).
  */
 export async function lockBatchState(
   client: SqlClient,
@@ -324,8 +324,8 @@ export interface InsertedPosition {
 }
 
 /**
- * Every write of a batch in ONE statement (data-modifying CTEs): orders
- * (`ON CONFLICT (id) DO NOTHING`), ledger rows, positions (update in place, insert new),
+ * Every write of a batch in ONE statement (data-modifying CTEs): orders (a plain INSERT of those
+ * the batch did not find recorded), ledger rows, positions (update in place, insert new),
  * wallet balances, outbox events (`ON CONFLICT (id) DO NOTHING`). Inserted orders, ledger rows
  * and positions travel as one JSON parameter each (`json_to_recordset`, short keys, nulls left
  * out): one `JSON.stringify` in the engine and one native parse in PostgreSQL instead of
@@ -335,7 +335,10 @@ export interface InsertedPosition {
  * Amounts are decimal strings, never numbers.
  *
  * Guarded: a wallet or position is updated only if it still holds the values the batch was
- * computed from (`previous`), a new position only if none exists, and every order must be new.
+ * computed from (`previous`), a new position only if none exists, and every order must be new
+ * (a plain INSERT, not `ON CONFLICT DO NOTHING` and a count: PostgreSQL's speculative insertion
+ * probes the primary key before each insert and logs a confirm record after it; an order
+ * already recorded raises 23505 on `orders_pkey` instead, which also writes nothing).
  * With `readChecks` (an unlocked batch) the rest of what the batch was computed from must be
  * unchanged too: its players' suspension and names, the wallets and positions it only read,
  * the positions it found absent, its instruments' `active` flag and the operator settings.
@@ -345,7 +348,8 @@ export interface InsertedPosition {
  * in a locked transaction it cannot fail this way.
  * @returns the ids of the outbox events inserted (an event id already present is skipped) and
  *   the positions it opened with their new ids.
- * @throws pg's DatabaseError with `code` '40001' ("settlement conflict: …") when a row changed.
+ * @throws pg's DatabaseError with `code` '40001' ("settlement conflict: …") when a row changed,
+ *   or `code` '23505' and `constraint` 'orders_pkey' when an order is already recorded.
  */
 export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ outboxInserted: string[]; positionsInserted: InsertedPosition[] }> {
   // Row sets travel with short keys and without null fields (JSON.stringify drops `undefined`;
@@ -386,7 +390,6 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
               q numeric, n numeric, lp numeric, sp numeric, tr numeric, p numeric,
               fq numeric, fn numeric, f numeric, r numeric,
               ax numeric, fr text, so text, pa timestamptz, fa timestamptz)
-       ON CONFLICT (id) DO NOTHING RETURNING 1
      ), ins_ledger AS (
        INSERT INTO ledger_entries (txn_id, account, user_id, asset, amount, kind, order_id)
        SELECT x.t, coalesce(x.a, 'user:' || x.u), x.u, x.s, x.m, x.k, CASE WHEN x.o THEN x.t END
@@ -417,27 +420,26 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
        ${outboxRowsSql(18)}
        ON CONFLICT (id) DO NOTHING RETURNING id
      )
-     SELECT settle_guard((SELECT count(*) FROM ins_orders) = $23::int, 'an order of the batch is already recorded')
-        AND settle_guard((SELECT count(*) FROM upd_wallets) = cardinality($14::uuid[]), 'a wallet changed since it was read')
+     SELECT settle_guard((SELECT count(*) FROM upd_wallets) = cardinality($14::uuid[]), 'a wallet changed since it was read')
         AND settle_guard((SELECT count(*) FROM upd_positions) = cardinality($3::bigint[]), 'a position changed since it was read')
-        AND settle_guard((SELECT count(*) FROM ins_positions) = $24::int, 'a position was opened since it was read')
-        AND settle_guard((SELECT count(*) FROM users u JOIN unnest($25::uuid[], $26::bool[], $27::text[], $28::text[]) AS x(id, is_suspended, username, nickname)
+        AND settle_guard((SELECT count(*) FROM ins_positions) = $23::int, 'a position was opened since it was read')
+        AND settle_guard((SELECT count(*) FROM users u JOIN unnest($24::uuid[], $25::bool[], $26::text[], $27::text[]) AS x(id, is_suspended, username, nickname)
                             ON u.id = x.id AND u.is_suspended = x.is_suspended AND u.username = x.username
-                           AND u.nickname IS NOT DISTINCT FROM x.nickname) = cardinality($25::uuid[]), 'a player changed since it was read')
-        AND settle_guard((SELECT count(*) FROM wallets w JOIN unnest($29::uuid[], $30::numeric[], $31::numeric[]) AS x(user_id, balance_krw, reserved_krw)
-                            ON w.user_id = x.user_id AND w.balance_krw = x.balance_krw AND w.reserved_krw = x.reserved_krw) = cardinality($29::uuid[]),
+                           AND u.nickname IS NOT DISTINCT FROM x.nickname) = cardinality($24::uuid[]), 'a player changed since it was read')
+        AND settle_guard((SELECT count(*) FROM wallets w JOIN unnest($28::uuid[], $29::numeric[], $30::numeric[]) AS x(user_id, balance_krw, reserved_krw)
+                            ON w.user_id = x.user_id AND w.balance_krw = x.balance_krw AND w.reserved_krw = x.reserved_krw) = cardinality($28::uuid[]),
                          'a wallet changed since it was read')
-        AND settle_guard((SELECT count(*) FROM portfolios p JOIN unnest($32::bigint[], $33::numeric[], $34::numeric[]) AS x(id, quantity, reserved_quantity)
-                            ON p.id = x.id AND p.quantity = x.quantity AND p.reserved_quantity = x.reserved_quantity) = cardinality($32::bigint[]),
+        AND settle_guard((SELECT count(*) FROM portfolios p JOIN unnest($31::bigint[], $32::numeric[], $33::numeric[]) AS x(id, quantity, reserved_quantity)
+                            ON p.id = x.id AND p.quantity = x.quantity AND p.reserved_quantity = x.reserved_quantity) = cardinality($31::bigint[]),
                          'a position changed since it was read')
-        AND settle_guard(NOT EXISTS (SELECT 1 FROM portfolios p JOIN unnest($35::uuid[], $36::text[]) AS x(user_id, ticker_id)
+        AND settle_guard(NOT EXISTS (SELECT 1 FROM portfolios p JOIN unnest($34::uuid[], $35::text[]) AS x(user_id, ticker_id)
                                         ON p.user_id = x.user_id AND p.ticker_id = x.ticker_id), 'a position was opened since it was read')
-        AND settle_guard((SELECT count(*) FROM tickers t JOIN unnest($37::text[], $38::bool[]) AS x(id, active)
-                            ON t.id = x.id AND t.active = x.active) = cardinality($37::text[]), 'an instrument changed since it was read')
-        AND settle_guard($39::text[] IS NULL
-                         OR ((SELECT count(*) FROM settings s WHERE s.key = ANY($41::text[])) = cardinality($39::text[])
-                             AND (SELECT count(*) FROM settings s JOIN unnest($39::text[], $40::text[]) AS x(key, value)
-                                    ON s.key = x.key AND s.value = x.value) = cardinality($39::text[])),
+        AND settle_guard((SELECT count(*) FROM tickers t JOIN unnest($36::text[], $37::bool[]) AS x(id, active)
+                            ON t.id = x.id AND t.active = x.active) = cardinality($36::text[]), 'an instrument changed since it was read')
+        AND settle_guard($38::text[] IS NULL
+                         OR ((SELECT count(*) FROM settings s WHERE s.key = ANY($40::text[])) = cardinality($38::text[])
+                             AND (SELECT count(*) FROM settings s JOIN unnest($38::text[], $39::text[]) AS x(key, value)
+                                    ON s.key = x.key AND s.value = x.value) = cardinality($38::text[])),
                          'a setting changed since it was read') AS ok,
             (SELECT coalesce(array_agg(id::text), '{}') FROM ins_outbox) AS outbox_inserted,
             (SELECT coalesce(json_agg(json_build_object('id', id::text, 'user_id', user_id, 'ticker_id', ticker_id)), '[]'::json)
@@ -461,7 +463,6 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
       b.wallets.map((w) => w.previous.balanceKrw),
       b.wallets.map((w) => w.previous.reservedKrw),
       ...outboxParams(b.outbox),
-      b.orders.length,
       b.positionInserts.length,
       c?.users.map((x) => x.id) ?? [],
       c?.users.map((x) => x.isSuspended) ?? [],
