@@ -56,16 +56,25 @@ describe('GIVEN an empty cache', () => {
   it('THEN nothing is served until a read was remembered, and then exactly that read', () => {
     const cache = new BatchStateCache();
     expect(cache.get(keysOf(['a']))).toBeUndefined();
-    cache.remember(keysOf(['a', 'b']), stateOf(['a', 'b'], [position('7', 'a', BTC, '2.00000000')]));
+    cache.remember(stateOf(['a', 'b'], [position('7', 'a', BTC, '2.00000000')]));
     const got = cache.get(keysOf(['a', 'b']));
     expect(got?.accounts.map((a) => a.user_id)).toEqual(['a', 'b']);
     expect(got?.positions.map((p) => p.id)).toEqual(['7']); // b holds no BTC: known, not served
     expect(got?.settings).toEqual({ trading_fee_rate: '0.002' });
     expect(got?.existingOrderIds).toEqual([]);
-    // A player, a position or an instrument never read is a miss for the whole batch.
+    // A player or an instrument never read is a miss for the whole batch.
     expect(cache.get(keysOf(['a', 'c']))).toBeUndefined();
     expect(cache.get(keysOf(['a'], ETH))).toBeUndefined();
     expect(cache.stats).toEqual({ hits: 1, misses: 3 });
+  });
+
+  it('THEN a ticker a remembered player was never asked about is known not held (a read returns all their positions)', () => {
+    const cache = new BatchStateCache();
+    cache.remember(stateOf(['a'], [position('7', 'a', BTC, '2.00000000')]));
+    cache.remember(stateOf(['z'], [], ETH)); // ETH's catalogue row, read for another player
+    const got = cache.get(keysOf(['a'], ETH));
+    expect(got?.accounts.map((a) => a.user_id)).toEqual(['a']);
+    expect(got?.positions).toEqual([]);
   });
 });
 
@@ -88,14 +97,30 @@ describe('GIVEN a batch committed', () => {
     expect(cache.get(keys)).toBeUndefined();
     expect(cache.get(keysOf(['a']))?.accounts[0]?.balance_krw).toBe('500.00000000');
   });
+
+  it('THEN a position opened without its id is read again, and so is every ticker of that player not known held', () => {
+    const cache = new BatchStateCache();
+    cache.remember(stateOf(['z'], [], ETH));
+    const keys = keysOf(['a']);
+    cache.committed({
+      keys,
+      read: stateOf(['a']),
+      remembered: false,
+      wallets: [wallet('a', '500.00000000')],
+      positions: [positionWrite('a', BTC, '1.00000000')],
+      opened: [],
+    });
+    expect(cache.get(keys)).toBeUndefined();
+    expect(cache.get(keysOf(['a'], ETH))).toBeUndefined();
+  });
 });
 
 describe('GIVEN more players than the cache holds', () => {
   it('THEN the least recently used are dropped first', () => {
     const cache = new BatchStateCache(2);
-    cache.remember(keysOf(['a', 'b']), stateOf(['a', 'b']));
+    cache.remember(stateOf(['a', 'b']));
     expect(cache.get(keysOf(['a']))).toBeDefined(); // a used after b
-    cache.remember(keysOf(['c']), stateOf(['c']));
+    cache.remember(stateOf(['c']));
     expect(cache.size).toBe(2);
     expect(cache.get(keysOf(['b']))).toBeUndefined();
     expect(cache.get(keysOf(['a', 'c']))).toBeDefined();

@@ -1,6 +1,8 @@
 /**
  * What the engine last read or committed of the rows a batch reads: players' wallets and user
- * flags, their positions (or that they hold none), instruments and operator settings — so a
+ * flags, all their positions (a read returns every position of its players, so a ticker a
+ * remembered player has not traded is known not held, and their first order in it needs no
+ * read either), instruments and operator settings — so a
  * batch of players seen recently settles with one statement (the guarded write) instead of a
  * read and a write (issue 4: every round trip costs the engine and PostgreSQL a wake-up).
  *
@@ -35,8 +37,14 @@ export interface BatchStateKeys {
 
 interface PlayerEntry {
   account: LockedAccountRow;
-  /** ticker id → the position, or null when the player holds none. */
-  positions: Map<string, PositionRow | null>;
+  /** ticker id → the position (every position the player holds, when `complete`). */
+  positions: Map<string, PositionRow>;
+  /**
+   * Whether `positions` is all the player holds, as a read returns it: a ticker not in it is
+   * then known to be held by no position. False after the engine opened a position whose id
+   * it did not learn (that ticker is then read again).
+   */
+  complete: boolean;
 }
 
 /** A batch's state after its write: what it read and what `writeBatch` wrote (8-dp strings). */
@@ -88,10 +96,13 @@ export class BatchStateCache {
     const positions: PositionRow[] = [];
     const seen = new Set<string>();
     for (const k of keys.positions) {
-      const held = this.players.get(k.userId)?.positions;
-      if (!held?.has(k.tickerId)) return miss();
-      const row = held.get(k.tickerId);
-      if (row && !seen.has(row.id)) {
+      const p = this.players.get(k.userId);
+      const row = p?.positions.get(k.tickerId);
+      if (row === undefined) {
+        if (!p?.complete) return miss();
+        continue; // known not held
+      }
+      if (!seen.has(row.id)) {
         seen.add(row.id);
         positions.push(row);
       }
@@ -101,37 +112,44 @@ export class BatchStateCache {
     return { accounts, existingOrderIds: [], instruments, positions, settings: this.settings };
   }
 
-  /** Remember a state read from the database (before anything is written from it). */
-  remember(keys: BatchStateKeys, state: BatchState): void {
+  /**
+   * Remember a state read from the database (before anything is written from it): its
+   * `positions` are every position its players hold (`lockBatchState` reads them all).
+   */
+  remember(state: BatchState): void {
     this.settings = { ...state.settings };
     for (const i of state.instruments) this.instruments.set(i.id, i);
-    const found = new Map(state.positions.map((p) => [keyOf(p.user_id, p.ticker_id), p] as const));
-    for (const a of state.accounts) {
-      const positions = this.players.get(a.user_id)?.positions ?? new Map<string, PositionRow | null>();
-      this.players.delete(a.user_id); // re-inserted last: the most recently used
-      this.players.set(a.user_id, { account: a, positions });
+    const held = new Map<string, Map<string, PositionRow>>();
+    for (const p of state.positions) {
+      let m = held.get(p.user_id);
+      if (!m) held.set(p.user_id, (m = new Map<string, PositionRow>()));
+      m.set(p.ticker_id, p);
     }
-    for (const k of keys.positions) {
-      this.players.get(k.userId)?.positions.set(k.tickerId, found.get(keyOf(k.userId, k.tickerId)) ?? null);
+    for (const a of state.accounts) {
+      this.players.delete(a.user_id); // re-inserted last: the most recently used
+      this.players.set(a.user_id, { account: a, positions: held.get(a.user_id) ?? new Map<string, PositionRow>(), complete: true });
     }
     this.evict();
   }
 
   /** Remember what a batch committed: its read state with the new balances and positions. */
   committed(c: CommittedState): void {
-    if (!c.remembered) this.remember(c.keys, c.read);
+    if (!c.remembered) this.remember(c.read);
     for (const w of c.wallets) {
       const p = this.players.get(w.userId);
       if (p) p.account = { ...p.account, balance_krw: w.balanceKrw };
     }
     const opened = new Map<string, string>(c.opened.map((o) => [keyOf(o.user_id, o.ticker_id), o.id]));
     for (const w of c.positions) {
-      const held = this.players.get(w.userId)?.positions;
-      if (!held) continue;
+      const player = this.players.get(w.userId);
+      if (!player) continue;
+      const held = player.positions;
       const before = held.get(w.tickerId);
       const id = before?.id ?? opened.get(keyOf(w.userId, w.tickerId));
       if (id === undefined) {
-        held.delete(w.tickerId); // opened but its id unknown: read it next time
+        // Opened but its id unknown (another writer opened it first): read it next time.
+        held.delete(w.tickerId);
+        player.complete = false;
         continue;
       }
       held.set(w.tickerId, {

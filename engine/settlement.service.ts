@@ -222,6 +222,17 @@ const unreachable = (what: string): never => {
 const dbOrNull = (x: Decimal | null) => (x === null ? null : toDbString(x));
 
 /**
+ * `state` with only the positions `keys` names: a read returns every position of the batch's
+ * players (so the cache knows which they do not hold), but a batch settles from, writes and
+ * checks only those of its orders.
+ */
+function withAskedPositions(state: BatchState, keys: BatchStateKeys): BatchState {
+  const asked = new Set(keys.positions.map((k) => posKey(k.userId, k.tickerId)));
+  const positions = state.positions.filter((p) => asked.has(posKey(p.user_id, p.ticker_id)));
+  return positions.length === state.positions.length ? state : { ...state, positions };
+}
+
+/**
  * What an unlocked batch used besides the rows it writes (see `ReadChecks`): every player's
  * flags and names, the wallets and positions it only read, the positions it found absent and
  * did not open, its instruments and the settings.
@@ -523,7 +534,18 @@ export class SettlementService {
 
     // Read (and register) while the prices are still on their way from Redis — or, unlocked,
     // take the players' state as last committed when all of it is remembered.
-    let read: { state: BatchState; keys: BatchStateKeys; alias: ReadonlyMap<string, string>; params: SettlementParams; remembered: boolean } | undefined;
+    let read:
+      | {
+          /** What the batch settles from: its positions only those its orders name. */
+          state: BatchState;
+          /** As read (every position of its players, for the cache) or as remembered. */
+          full: BatchState;
+          keys: BatchStateKeys;
+          alias: ReadonlyMap<string, string>;
+          params: SettlementParams;
+          remembered: boolean;
+        }
+      | undefined;
     if (messages.length > 0) {
       const keysOf = (alias: ReadonlyMap<string, string>) => {
         const idOf = (m: OrderMessage) => alias.get(m.user_id) ?? m.user_id;
@@ -547,7 +569,7 @@ export class SettlementService {
         keys = keysOf(alias);
         state = await lockBatchState(client, keys, { lock: locked });
       }
-      read = { state, keys, alias, params, remembered: state === remembered };
+      read = { state: withAskedPositions(state, keys), full: state, keys, alias, params, remembered: state === remembered };
     }
     const { market, now } = await loaded;
     const occurredAt = now.toISOString();
@@ -640,7 +662,7 @@ export class SettlementService {
         ? null
         : {
             keys: read.keys,
-            read: read.state,
+            read: read.full,
             remembered: read.remembered,
             wallets,
             positions: positions.map(([, p]) => p),

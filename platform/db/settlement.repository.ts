@@ -210,6 +210,7 @@ export interface BatchState {
   accounts: LockedAccountRow[];
   existingOrderIds: string[];
   instruments: InstrumentRow[];
+  /** Every position of the players read (from {@link lockBatchState}), or those asked for (remembered). */
   positions: PositionRow[];
   /**
    * Operator settings the engine applies (`settings` table, set from the admin panel):
@@ -223,17 +224,17 @@ export const ENGINE_SETTING_KEYS: readonly SettingKey[] = ['trading_fee_rate', '
 
 /**
  * One statement: lock the wallets of `userIds` (user id order) with their users' flags and
- * names, and read which `orderIds` exist, the catalogue rows of `tickerIds` and the
- * `positions` asked for. Amounts come back as text (never JSON numbers). Positions are not
+ * names, and read which `orderIds` exist, the catalogue rows of `tickerIds` and every position
+ * of `userIds` — not only the `positions` the batch asks for, so that the engine's
+ * {@link BatchState} cache knows which tickers a player does not hold, and a later order for
+ * one of those needs no read. Amounts come back as text (never JSON numbers). Positions are not
  * row-locked: every writer of a player's positions locks the player's wallet first. With
  * `lock: false` the same read takes no lock (outside a transaction): {@link writeBatch} then
  * checks that nothing it read has changed.
  *
  * Every lookup is one index probe per key whichever index a plan picks (the engine's sessions
- * plan each statement once, see `engine/engine.service.ts`): positions by
- * `(user_id, ticker_id)`, which both portfolio indexes cover in full (migration 0008: a plan
- * made on an empty table chose the ticker index when it had `ticker_id` alone, 60 ms per 500
- * positions).
+ * plan each statement once, see `engine/engine.service.ts`): positions by `user_id`, the
+ * leading column of `portfolios_user_id_ticker_id_key`.
  *
  * An order committed by a concurrent settler after this statement's snapshot is missed here;
  * {@link writeBatch} then finds it already recorded and refuses the whole write (SQLSTATE
@@ -267,10 +268,9 @@ export async function lockBatchState(
                SELECT p.id::text AS id, p.user_id, p.ticker_id, p.quantity::text AS quantity, p.reserved_quantity::text AS reserved_quantity,
                       p.average_price::text AS average_price, p.average_cost_krw::text AS average_cost_krw,
                       p.realized_pnl_krw::text AS realized_pnl_krw, p.currency
-                 FROM portfolios p JOIN unnest($5::uuid[], $6::text[]) AS k(user_id, ticker_id)
-                   ON p.user_id = k.user_id AND p.ticker_id = k.ticker_id) p) AS positions,
+                 FROM portfolios p WHERE p.user_id = ANY($1::uuid[])) p) AS positions,
             (SELECT coalesce(json_object_agg(key, value), '{}'::json) FROM settings WHERE key = ANY($4::text[])) AS settings`,
-    [keys.userIds, keys.orderIds, keys.tickerIds, [...ENGINE_SETTING_KEYS], keys.positions.map((k) => k.userId), keys.positions.map((k) => k.tickerId)],
+    [keys.userIds, keys.orderIds, keys.tickerIds, [...ENGINE_SETTING_KEYS]],
   );
   const r = rows[0];
   return {
