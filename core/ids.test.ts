@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { newId } from './ids.js';
+import { isNewId, newId } from './ids.js';
+import { EVENT_NAMESPACE, uuidV5 } from './order-message.js';
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -19,5 +21,14 @@ describe('GIVEN new row ids', () => {
     expect(ids.map(ms)).toEqual([...ids.map(ms)].sort());
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(V7);
+  });
+});
+
+describe('GIVEN ids made by newId, derived by uuidV5 and drawn at random', () => {
+  it('THEN only the first are told apart as made once (isNewId)', () => {
+    expect(Array.from({ length: 100 }, () => isNewId(newId())).every(Boolean)).toBe(true);
+    expect(isNewId(uuidV5('poison:{}', EVENT_NAMESPACE))).toBe(false);
+    expect(isNewId(randomUUID())).toBe(false);
+    expect(isNewId('not-a-uuid')).toBe(false);
   });
 });

@@ -41,3 +41,13 @@ function random16(): Uint8Array {
 export function newId(): string {
   return v7({ rng: random16 });
 }
+
+/**
+ * Whether `id` is one {@link newId} makes (a version 7 uuid): made once and never again, unlike
+ * a deterministic id (version 5, `uuidV5`), which a redelivery derives anew. Lets the outbox
+ * relay drop a published event whose row nothing can need again (see
+ * `platform/db/outbox.repository.ts` `markOutboxPublished`).
+ */
+export function isNewId(id: string): boolean {
+  return id.length === 36 && id[14] === '7';
+}

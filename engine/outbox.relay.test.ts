@@ -17,6 +17,8 @@ import type { TestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
 import type { TestRedis } from '../test/support/redis.js';
 import { OutboxRelay } from './outbox.relay.js';
+import { newId } from '../core/ids.js';
+import { EVENT_NAMESPACE, uuidV5 } from '../core/order-message.js';
 import { until } from './settle.fixtures.js';
 
 let db: TestDatabase;
@@ -204,5 +206,24 @@ describe('GIVEN published and unpublished events older and younger than the rete
     await until('pruned by the timer', async () => (await rowsOf(old.map((e) => e.id))).length === 0, 5_000, 10);
     expect(relay.stats.pruned).toBeGreaterThanOrEqual(2);
     await relay.stop();
+  });
+});
+
+describe('GIVEN relayed events with ids made once (newId) and with deterministic ids', () => {
+  it('THEN the rows of the first are deleted and the others are marked published and kept', async () => {
+    const { bus, open } = gatedBus();
+    open();
+    const made = (id: string): DomainEvent => ({ id, type: 'order_filled', occurred_at: new Date().toISOString(), data: { order_id: randomUUID() } });
+    const once = [made(newId()), made(newId())];
+    const stable = [made(uuidV5(`relay-test:${randomUUID()}`, EVENT_NAMESPACE))];
+    const events = await insertOutboxEvents(pool, [once[0] as DomainEvent, ...stable, once[1] as DomainEvent]);
+    expect(events).toHaveLength(3);
+    const relay = new OutboxRelay({ pool, redis, eventBus: bus, logger, sweepIntervalMs: 60_000, markDelayMs: 60_000 });
+    relay.push(events);
+    await relay.stop();
+    expect(await rowsOf(once.map((e) => e.id))).toEqual([]);
+    const kept = await rowsOf(stable.map((e) => e.id));
+    expect(kept.map((r) => [r.id, r.published_at !== null, r.attempts])).toEqual([[stable[0]?.id, true, 1]]);
+    expect(onRedis).toEqual(expect.arrayContaining(events.map((e) => e.id)));
   });
 });

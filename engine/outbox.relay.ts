@@ -1,7 +1,10 @@
 /**
  * Outbox relay: publishes committed `outbox_events` to the Redis channel of each event
  * (`trade_events`, … — `channelOf(type)`, the JSON of the DomainEvent) and to the topic
- * exchange `events` (`EventBus`), then marks them `published_at` (SPEC §5).
+ * exchange `events` (`EventBus`), then accounts for them (SPEC §5): a row whose event id was
+ * made once (`newId`) is deleted, one with a deterministic id is marked `published_at` and kept
+ * for the retention window so a redelivery deriving the same id is still deduplicated
+ * (`markOutboxPublished`).
  *
  * - Fast path: the engine hands over the events of each batch right after COMMIT
  *   ({@link OutboxRelay.push}); they go to Redis and to the `events` exchange at once, in
@@ -12,7 +15,7 @@
  *   many mark transactions as settle writes).
  * - Sweep: every `sweepIntervalMs`, rows still unpublished after `sweepMinAgeMs` (a crash
  *   between commit and relay, a failed publish) are published again, oldest first.
- * - Retention: every `pruneIntervalMs`, published rows written more than `retentionMs` ago
+ * - Retention: every `pruneIntervalMs`, marked rows written more than `retentionMs` ago
  *   (`OUTBOX_RETENTION_HOURS`) are deleted, `pruneBatch` per statement; unpublished rows stay
  *   whatever their age. Within the retention window a redelivered order or poison message whose
  *   event id is deterministic still finds its row and is not announced twice.

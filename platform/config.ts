@@ -76,7 +76,7 @@ export const configSchema = z.object({
   ENGINE_MAX_BATCH: int(500, 1, 5_000).describe('most orders the engine takes in one batch (group commit)'),
   ENGINE_LANES: int(4, 1, 16).describe('most settlement batches in flight at once, never two with the same player (1 with embedded PGlite)'),
   ENGINE_PARALLEL_AFTER: int(200, 1, 5_000).describe('orders waiting before a batch starts beside one already running'),
-  OUTBOX_RETENTION_HOURS: int(72, 0, 87_600).describe('published outbox events are deleted this many hours after they were written; 0 keeps them'),
+  OUTBOX_RETENTION_HOURS: int(72, 0, 87_600).describe('relayed outbox events with deterministic ids are deleted this many hours after they were written; 0 keeps them'),
 
   MARKET_DATA_SOURCE: z.enum(['replay', 'live', 'synthetic']).default('replay'),
   REPLAY_DIR: z.string().default(path.join('..', 'shared', 'data', 'market')),

@@ -7,6 +7,7 @@ import type { DomainEvent, EventType } from '../../core/events.js';
 import { channelOf, eventJson, routingKeyOf } from '../../core/events.js';
 import type { SqlClient } from './settlement.repository.js';
 import { pgArray } from './sql-array.js';
+import { isNewId } from '../../core/ids.js';
 
 /**
  * Outbox rows as five statement parameters, for {@link outboxRowsSql}: ids, types, Redis
@@ -54,13 +55,30 @@ export async function insertOutboxEvents(client: SqlClient, events: readonly Dom
   return events.filter((e) => inserted.has(e.id));
 }
 
-/** Mark events relayed. */
+/**
+ * Account for events relayed, in one statement: a row whose event id was made by `newId` (v7)
+ * is deleted — nothing can insert that id again, so the row has no use once published — and
+ * the others (deterministic ids, v5: a redelivered poison message or an unknown player's order
+ * derives the same id, and `ON CONFLICT (id) DO NOTHING` must find the row to publish it only
+ * once) are marked `published_at` and kept until outbox retention deletes them
+ * (`OUTBOX_RETENTION_HOURS`, {@link pruneOutbox}).
+ *
+ * Deleting instead of marking spares PostgreSQL the new version of the whole row that the
+ * UPDATE writes (it cannot stay on its page: `published_at` is in `outbox_unpublished_idx`'s
+ * predicate) with its `outbox_events_pkey` entry. `bench:settle` throughput phase, three
+ * interleaved pairs: WAL per order 4,509–4,523 → 3,784–3,788 bytes, PostgreSQL CPU per order
+ * 85–87 → 81–84 µs.
+ */
 export async function markOutboxPublished(client: SqlClient, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
+  const once: string[] = [];
+  const kept: string[] = [];
+  for (const id of ids) (isNewId(id) ? once : kept).push(id);
   await client.query({
     name: 'outbox_mark_published',
-    text: 'UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL',
-    values: [ids],
+    text: `WITH gone AS (DELETE FROM outbox_events WHERE id = ANY($1::uuid[]) AND published_at IS NULL)
+           UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($2::uuid[]) AND published_at IS NULL`,
+    values: [pgArray(once), pgArray(kept)],
   });
 }
 
