@@ -277,6 +277,13 @@ describe('GIVEN orders that must be refused', () => {
     expect(g.outcomes[0]).toMatchObject({ kind: 'failed', reason: ErrorCode.UNKNOWN_USER });
     expect(g.events[0]?.data).toMatchObject({ reason: ErrorCode.UNKNOWN_USER, user_id: q.userId });
     expect(await row(ghost.order_id)).toBeUndefined();
+    // Delivered again beside a new order: its event id is derived, so the outbox keeps the one
+    // row it has and the batch relays only the new order's event.
+    const next = orderMessage(p, BTC, 'BUY', { quantity: '0.001' });
+    const again = await service.settleBatch([{ ...ghost }, next]);
+    expect(again.outcomes.map((o) => o.kind)).toEqual(['failed', 'filled']);
+    expect(again.events.map((e) => [e.type, e.data.order_id])).toEqual([['order_filled', next.order_id]]);
+    expect((await pool.query("SELECT count(*)::int AS n FROM outbox_events WHERE payload->'data'->>'order_id' = $1", [ghost.order_id])).rows[0]).toEqual({ n: 1 });
   });
 
   it('THEN MARKET_CLOSED on a weekend for KRX, STALE_FX for US without a fresh rate, and USD fills at the applied rate', async () => {

@@ -656,7 +656,8 @@ export class SettlementService {
       outbox: w.events,
       readChecks: locked || read === undefined ? null : readChecksOf(read.state, read.keys, w),
     });
-    const inserted = new Set(written.outboxInserted);
+    // Null: every event was inserted (none was already there).
+    const inserted = written.outboxInserted === null ? null : new Set(written.outboxInserted);
     const committed: CommittedState | null =
       read === undefined
         ? null
@@ -668,7 +669,7 @@ export class SettlementService {
             positions: positions.map(([, p]) => p),
             opened: written.positionsInserted,
           };
-    return { outcomes, events: w.events.filter((e) => inserted.has(e.id)), committed };
+    return { outcomes, events: inserted === null ? w.events : w.events.filter((e) => inserted.has(e.id)), committed };
   }
 
   /**

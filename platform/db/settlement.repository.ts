@@ -346,12 +346,13 @@ export interface InsertedPosition {
  * statement writes nothing — so the statement is safe to run on its own (autocommit) after an
  * unlocked {@link lockBatchState}, or on state the engine remembered from its last write, and
  * in a locked transaction it cannot fail this way.
- * @returns the ids of the outbox events inserted (an event id already present is skipped) and
- *   the positions it opened with their new ids.
+ * @returns the ids of the outbox events inserted when an event id already present was skipped,
+ *   null when every event was inserted (the common case: the ids are not sent back), and the
+ *   positions it opened with their new ids.
  * @throws pg's DatabaseError with `code` '40001' ("settlement conflict: …") when a row changed,
  *   or `code` '23505' and `constraint` 'orders_pkey' when an order is already recorded.
  */
-export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ outboxInserted: string[]; positionsInserted: InsertedPosition[] }> {
+export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ outboxInserted: string[] | null; positionsInserted: InsertedPosition[] }> {
   // Row sets travel with short keys and without null fields (JSON.stringify drops `undefined`;
   // json_to_recordset reads a missing key as NULL): PostgreSQL's JSON parse is most of what the
   // rows cost it beyond the inserts themselves, and key names were a third of the text. Each
@@ -379,7 +380,7 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
   const u = b.positionUpdates;
   const c = b.readChecks;
   const settingKeys = c === null ? null : Object.keys(c.settings);
-  const rows = await run<{ outbox_inserted: string[]; positions_inserted: InsertedPosition[] }>(
+  const rows = await run<{ outbox_inserted: string[] | null; positions_inserted: InsertedPosition[] }>(
     client,
     'settle_write_batch',
     `WITH ins_orders AS (
@@ -441,7 +442,8 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
                              AND (SELECT count(*) FROM settings s JOIN unnest($38::text[], $39::text[]) AS x(key, value)
                                     ON s.key = x.key AND s.value = x.value) = cardinality($38::text[])),
                          'a setting changed since it was read') AS ok,
-            (SELECT coalesce(array_agg(id::text), '{}') FROM ins_outbox) AS outbox_inserted,
+            CASE WHEN (SELECT count(*) FROM ins_outbox) = cardinality($18::uuid[]) THEN NULL
+                 ELSE (SELECT coalesce(array_agg(id::text), '{}') FROM ins_outbox) END AS outbox_inserted,
             (SELECT coalesce(json_agg(json_build_object('id', id::text, 'user_id', user_id, 'ticker_id', ticker_id)), '[]'::json)
                FROM ins_positions) AS positions_inserted`,
     [
@@ -483,5 +485,7 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
       [...ENGINE_SETTING_KEYS],
     ],
   );
-  return { outboxInserted: rows[0]?.outbox_inserted ?? [], positionsInserted: rows[0]?.positions_inserted ?? [] };
+  const row = rows[0];
+  if (!row) throw new Error('settlement bug: the batch write returned no row');
+  return { outboxInserted: row.outbox_inserted, positionsInserted: row.positions_inserted };
 }
