@@ -14,7 +14,7 @@ import type { DomainEvent } from '../core/events.js';
 import { channelOf, eventJson } from '../core/events.js';
 import { EVENT_NAMESPACE, uuidV5 } from '../core/order-message.js';
 import type { EventBus } from '../core/ports.js';
-import { outboxParams, outboxRowsSql } from '../platform/db/outbox.repository.js';
+import { outboxParams, outboxPublishedStatement, outboxRowsSql } from '../platform/db/outbox.repository.js';
 
 /**
  * A stable event id (UUID v5 of `name` under the project's event namespace): the same job
@@ -47,7 +47,8 @@ export interface PublishDeps {
 }
 
 /**
- * Publish committed outbox events now and mark them published. Never throws: on failure the
+ * Publish committed outbox events now and account for them as the relay does
+ * (`markOutboxPublished`). Never throws: on failure the
  * rows stay for the outbox relay. @returns whether they were published.
  */
 export async function publishCommitted(deps: PublishDeps, events: readonly DomainEvent[]): Promise<boolean> {
@@ -55,10 +56,9 @@ export async function publishCommitted(deps: PublishDeps, events: readonly Domai
   try {
     await deps.eventBus.publish(events);
     for (const e of events) await deps.redis.publish(channelOf(e.type), eventJson(e));
-    await deps.sequelize.query(
-      'UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::uuid[]) AND published_at IS NULL',
-      { bind: [events.map((e) => e.id)] },
-    );
+    // The relay's own accounting (delete rows of ids made once, mark the others).
+    const { text, values } = outboxPublishedStatement(events.map((e) => e.id));
+    await deps.sequelize.query(text, { bind: values });
     return true;
   } catch (error) {
     deps.logger.warn({ err: error, events: events.map((e) => e.id) }, 'publishing events failed; the outbox relay will publish them');

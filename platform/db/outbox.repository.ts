@@ -71,15 +71,22 @@ export async function insertOutboxEvents(client: SqlClient, events: readonly Dom
  */
 export async function markOutboxPublished(client: SqlClient, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
+  await client.query({ name: 'outbox_mark_published', ...outboxPublishedStatement(ids) });
+}
+
+/**
+ * The statement of {@link markOutboxPublished} for `ids` (text and its two parameters), for a
+ * caller on another client (the notifier's, through Sequelize: `bind`).
+ */
+export function outboxPublishedStatement(ids: readonly string[]): { text: string; values: [string, string] } {
   const once: string[] = [];
   const kept: string[] = [];
   for (const id of ids) (isNewId(id) ? once : kept).push(id);
-  await client.query({
-    name: 'outbox_mark_published',
+  return {
     text: `WITH gone AS (DELETE FROM outbox_events WHERE id = ANY($1::uuid[]) AND published_at IS NULL)
            UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($2::uuid[]) AND published_at IS NULL`,
     values: [pgArray(once), pgArray(kept)],
-  });
+  };
 }
 
 /** Count a failed relay attempt. */
