@@ -6,28 +6,31 @@
  *    20 s): transactions per second of one-transaction-per-operation on this PostgreSQL. It
  *    runs before and again after the engine phases and the mean is the baseline, so a machine
  *    whose load drifts during the run (a shared box) skews the ratio less.
- * 2. Messaging floor: as many orders as step 4 (after a fifth as many to warm up), through the
- *    same publisher and the engine's consuming path (batcher, lanes, coalesced acks) on a vhost
- *    of their own, acked and settled by nothing: the orders/s the broker round trip alone allows
- *    on this machine (so floor ÷ pgbench tps bounds the ratio whatever settles), and its CPU per
- *    order, which the table subtracts from step 4's to show what settling and relaying cost.
- * 3. Engine: `engine/main.ts` as its own process on a fresh database, Redis db and RabbitMQ
+ * 2. Engine: `engine/main.ts` as its own process on a fresh database, Redis db and RabbitMQ
  *    vhost; crypto quotes kept fresh in Redis; players registered in a warm-up.
- * 4. Throughput: orders published with confirm as fast as the broker confirms them (a window
+ * 3. Throughput: orders published with confirm as fast as the broker confirms them (a window
  *    of in-flight publishes) while the engine settles; orders/s = orders / time from the first
  *    publish to the last `order_filled`/`order_failed` event (FILLED committed, acked, relayed).
  *    A saturated run measures the highest rate the pipeline sustains.
- * 5. Latency: open-loop offered loads of 200 and 1,000 orders/s for 10 s each; per order the
+ * 4. Latency: open-loop offered loads of 200 and 1,000 orders/s for 10 s each; per order the
  *    time from the publish call to its `order_filled` event on Redis `trade_events`.
+ * 5. Messaging floor, once the engine has stopped: as many orders as step 3 (after a fifth as
+ *    many to warm up), through the same publisher and the engine's consuming path (batcher,
+ *    lanes, coalesced acks) on a vhost of their own, acked and settled by nothing: the orders/s
+ *    the broker round trip alone allows on this machine (so floor ÷ pgbench tps bounds the
+ *    ratio whatever settles), and its CPU per order, which the table subtracts from step 3's to
+ *    show what settling and relaying cost. Last, so it cannot disturb the phases measured
+ *    against the goals.
  *
- * Each phase also reports CPU µs per order of the engine, its PostgreSQL backends, the whole
- * RabbitMQ broker and this publisher (from /proc), and orders per PostgreSQL write transaction
- * (settle writes and relay marks, from the server's next transaction id). Prints a table, then
- * the last line `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
+ * Each engine phase also reports CPU µs per order of the engine, its PostgreSQL backends, the
+ * whole RabbitMQ broker and this publisher (from /proc), orders per PostgreSQL write
+ * transaction (settle writes and relay marks, from the server's next transaction id) and WAL
+ * bytes per order (from the WAL insert position). Prints a table, then the last line
+ * `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
  *
  * Development flags (not a measurement): `--quick` shortens every phase, `--throughput-only`
- * skips all but the throughput phase (the floor too), `--no-pgbench` skips the baselines;
- * `--profile` writes a CPU profile of the engine during the throughput phase to `.bench-profile/` (see
+ * skips all but the throughput phase, `--no-pgbench` skips the baselines; `--profile` writes a
+ * CPU profile of the engine during the throughput phase to `.bench-profile/` (see
  * `bench/support/cpu-profile.mjs`), `--profile=200` or `--profile=1000` during that latency
  * phase; `--lanes=N` sets ENGINE_LANES and `--parallel-after=N` ENGINE_PARALLEL_AFTER;
  * `--debug` prints batch sizes (the engine then logs every batch) and every batch that took
@@ -224,12 +227,6 @@ async function main(): Promise<void> {
   };
   if (noPgbench) log('pgbench baselines skipped');
   const tpsBefore = await baseline('before the engine runs');
-  let floor: Awaited<ReturnType<typeof messagingFloor>> | undefined;
-  if (!throughputOnly) {
-    log(`messaging floor: ${THROUGHPUT_ORDERS} orders published with confirm, consumed and acked, none settled…`);
-    floor = await messagingFloor(THROUGHPUT_ORDERS, { maxBatch: config.ENGINE_MAX_BATCH, lanes: config.ENGINE_LANES, parallelAfter: config.ENGINE_PARALLEL_AFTER });
-    log(`  ${floor.perS.toFixed(0)} orders/s; CPU µs per order: publisher and consumer ${floor.nodeUs.toFixed(0)}, rabbitmq ${floor.rabbitmqUs.toFixed(0)}`);
-  }
 
   const [db, vhost, testRedis] = await Promise.all([createTestDatabase('bench'), createTestVhost('bench'), createTestRedis()]);
   const redis = new Redis(testRedis.url);
@@ -459,6 +456,9 @@ async function main(): Promise<void> {
     // engine is stopped and its database dropped first, so the second baseline runs on the same
     // quiet server as the first (no relay sweeps, no autovacuum of the engine's tables).
     await stop();
+    log(`messaging floor: ${THROUGHPUT_ORDERS} orders published with confirm, consumed and acked, none settled…`);
+    const floor = await messagingFloor(THROUGHPUT_ORDERS, { maxBatch: config.ENGINE_MAX_BATCH, lanes: config.ENGINE_LANES, parallelAfter: config.ENGINE_PARALLEL_AFTER });
+    log(`  ${floor.perS.toFixed(0)} orders/s; CPU µs per order: publisher and consumer ${floor.nodeUs.toFixed(0)}, rabbitmq ${floor.rabbitmqUs.toFixed(0)}`);
     const tpsAfter = await baseline('again, after the engine ran');
     const tps = (tpsBefore + tpsAfter) / 2;
     const ratio = ordersPerS / tps;
@@ -472,13 +472,11 @@ async function main(): Promise<void> {
     row('ratio orders/s ÷ pgbench tps (goal ≥ 3)', ratio.toFixed(2));
     row('CPU µs per order (engine, postgres, rabbitmq, publisher)', cpuLine.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
     row('PostgreSQL WAL bytes per order, saturated', walLine);
-    if (floor) {
-      const settledCpu = cpuLine.split(', ').reduce((sum, part) => sum + Number(part.split(' ')[1]), 0);
-      row('messaging floor: orders/s with nothing settled', floor.perS.toFixed(0));
-      row('messaging floor ÷ pgbench tps (ceiling of the ratio)', (floor.perS / tps).toFixed(2));
-      row('messaging floor: CPU µs per order (node / rabbitmq)', `${floor.nodeUs.toFixed(0)} / ${floor.rabbitmqUs.toFixed(0)}`);
-      row('CPU µs per order, saturated: all / beyond the floor', `${settledCpu.toFixed(0)} / ${(settledCpu - floor.nodeUs - floor.rabbitmqUs).toFixed(0)}`);
-    }
+    const settledCpu = cpuLine.split(', ').reduce((sum, part) => sum + Number(part.split(' ')[1]), 0);
+    row('messaging floor: orders/s with nothing settled', floor.perS.toFixed(0));
+    row('messaging floor ÷ pgbench tps (ceiling of the ratio)', (floor.perS / tps).toFixed(2));
+    row('messaging floor: CPU µs per order (node / rabbitmq)', `${floor.nodeUs.toFixed(0)} / ${floor.rabbitmqUs.toFixed(0)}`);
+    row('CPU µs per order, saturated: all / beyond the floor', `${settledCpu.toFixed(0)} / ${(settledCpu - floor.nodeUs - floor.rabbitmqUs).toFixed(0)}`);
     for (const l of [at200, at1000]) {
       row(`offered ${l.rate}/s (achieved ${l.achieved.toFixed(0)}/s): p50 latency ms`, l.p50.toFixed(1));
       row(`offered ${l.rate}/s: p99 latency ms${l.rate === 1_000 ? ' (goal ≤ 50)' : ''}`, l.p99.toFixed(1));
