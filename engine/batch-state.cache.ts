@@ -2,16 +2,16 @@
  * What the engine last read or committed of the rows a batch reads: players' wallets and user
  * flags, all their positions (a read returns every position of its players, so a ticker a
  * remembered player has not traded is known not held, and their first order in it needs no
- * read either), instruments and operator settings — so a
- * batch of players seen recently settles with one statement (the guarded write) instead of a
- * read and a write (issue 4: every round trip costs the engine and PostgreSQL a wake-up).
+ * read either), instruments and operator settings — so a batch of players seen recently
+ * settles with one statement (the guarded write) instead of a read and a write (issue 4: every
+ * round trip costs the engine and PostgreSQL a wake-up).
  *
- * It is never trusted: a batch computed from remembered state is written with
- * `readChecks` (see `writeBatch`), which refuses the whole write (SQLSTATE 40001) if anything
- * the batch used changed meanwhile — an api cash adjustment, a suspension, a rename, a
- * delisting, a new setting, a position opened elsewhere, an order already recorded. The
- * engine then forgets the batch's players and settles it again on the locked path, so
- * results are exactly those of a fresh read.
+ * It is never trusted: a batch computed from remembered state is written with `readChecks`
+ * (see `writeBatch`), which refuses the whole write (SQLSTATE 40001, or 23505 for an order
+ * already recorded) if anything the batch used changed meanwhile — an api cash adjustment, a
+ * suspension, a rename, a delisting, a new setting, a position opened elsewhere, an order
+ * already recorded. The engine then forgets the batch's players and settles it again on the
+ * locked path, so results are exactly those of a fresh read.
  *
  * Memory: at most `maxPlayers` players (default 100,000), least recently used dropped first.
  * Instruments are remembered only when they exist; settings once read. The engine's batches

@@ -10,9 +10,9 @@
  *   ({@link OutboxRelay.push}); they go to Redis and to the `events` exchange at once, in
  *   commit order (one Redis script call per batch, one confirm channel; the broker's publishes
  *   leave in the same socket write as the batch's acks), and once both took them they are
- *   marked published together, `markDelayMs` after the first of them (or at `markBatch`
- *   rows): one UPDATE per tenth of a second instead of one per settled batch (which made as
- *   many mark transactions as settle writes).
+ *   accounted for together, `markDelayMs` after the first of them (or at `markBatch` rows):
+ *   one statement per tenth of a second instead of one per settled batch (which made as many
+ *   mark transactions as settle writes).
  * - Sweep: every `sweepIntervalMs`, rows still unpublished after `sweepMinAgeMs` (a crash
  *   between commit and relay, a failed publish) are published again, oldest first.
  * - Retention: every `pruneIntervalMs`, marked rows written more than `retentionMs` ago
@@ -49,7 +49,7 @@ export interface OutboxRelayOptions {
   markDelayMs?: number;
   /** … or until this many wait (default 1,000). */
   markBatch?: number;
-  /** Published rows older than this (ms) are deleted; null or 0 keeps them (default null). */
+  /** Kept (marked) rows older than this (ms) are deleted; null or 0 keeps them (default null). */
   retentionMs?: number | null;
   /** How often retention runs (default 600,000 ms; the first run comes one interval after start). */
   pruneIntervalMs?: number;
@@ -63,7 +63,7 @@ export interface RelayStats {
   swept: number;
   lastPublishedAt: string | null;
   lastError: string | null;
-  /** Published rows deleted by retention since start. */
+  /** Kept (marked) rows deleted by retention since start. */
   pruned: number;
   lastPrunedAt: string | null;
 }

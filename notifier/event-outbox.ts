@@ -48,8 +48,8 @@ export interface PublishDeps {
 
 /**
  * Publish committed outbox events now and account for them as the relay does
- * (`markOutboxPublished`). Never throws: on failure the
- * rows stay for the outbox relay. @returns whether they were published.
+ * (`markOutboxPublished`). Never throws: on failure the rows stay for the outbox relay.
+ * @returns whether they were published.
  */
 export async function publishCommitted(deps: PublishDeps, events: readonly DomainEvent[]): Promise<boolean> {
   if (events.length === 0) return true;

@@ -1,7 +1,8 @@
 /**
- * An index for outbox retention: published `outbox_events` rows older than
- * `OUTBOX_RETENTION_HOURS` are deleted by the engine's relay (`engine/outbox.relay.ts`), and this
- * finds them by `created_at` without reading the whole table.
+ * An index for outbox retention: relayed `outbox_events` rows that are kept (events with
+ * deterministic ids, see `markOutboxPublished`) are deleted by the engine's relay
+ * (`engine/outbox.relay.ts`) once older than `OUTBOX_RETENTION_HOURS`, and this finds them by
+ * `created_at` without reading the whole table.
  *
  * BRIN, not btree: rows are appended in `created_at` order, so a summary per range of 32 pages
  * (min/max `created_at`) narrows the scan to the old end of the table, and a new row costs no
