@@ -119,7 +119,7 @@ export class OutboxRelay {
     this.sweepLimit = options.sweepLimit ?? 500;
     this.markDelayMs = options.markDelayMs ?? 100;
     this.markBatch = options.markBatch ?? 1_000;
-    this.retentionMs = options.retentionMs ? options.retentionMs : null;
+    this.retentionMs = options.retentionMs || null;
     this.pruneIntervalMs = options.pruneIntervalMs ?? 600_000;
     this.pruneBatch = options.pruneBatch ?? 5_000;
   }

@@ -570,7 +570,9 @@ export class SettlementService {
         keys = keysOf(alias);
         state = await lockBatchState(client, keys, { lock: locked });
       }
-      read = { state: withAskedPositions(state, keys), full: state, keys, alias, params, remembered: state === remembered };
+      // Remembered state holds only the asked positions already; a read holds all the players'.
+      const fromMemory = state === remembered;
+      read = { state: fromMemory ? state : withAskedPositions(state, keys), full: state, keys, alias, params, remembered: fromMemory };
     }
     const { market, now } = await loaded;
     const occurredAt = now.toISOString();
