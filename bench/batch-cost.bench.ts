@@ -13,7 +13,7 @@
  * 0.0001 BTC each; then each player alternates SELL and BUY of 0.0001 BTC (every order fills).
  * Each size runs once to warm up and once measured (`N` orders in all per size, default 3,000).
  * PostgreSQL's CPU comes from `/proc/<pid>/stat` ({@link cpuSeconds}; 10 ms ticks: many batches
- * per size), this process's from `process.cpuUsage()`.
+ * per size), this process's from `process.cpuUsage()` ({@link selfCpuSeconds}).
  */
 import os from 'node:os';
 import { Redis } from 'ioredis';
@@ -30,17 +30,12 @@ import { createLogger } from '../platform/logger.js';
 import { RedisQuoteCache } from '../platform/redis.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
-import { cpuSeconds } from './support/proc.js';
+import { cpuSeconds, selfCpuSeconds } from './support/proc.js';
 
 const ORDERS_PER_SIZE = Number(process.env.N ?? 3_000);
 const SIZES = [1, 10, 100];
 const BTC = 'CRYPTO-COIN-BTC';
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-const selfMicros = () => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
 
 interface Cost {
   pgUs: number;
@@ -51,10 +46,10 @@ interface Cost {
 /** Mean cost per call of `fn` over `calls` calls: the PostgreSQL backend `pid`, this process, wall time. */
 async function measure(pid: number, calls: number, fn: () => Promise<unknown>): Promise<Cost> {
   const pg0 = await cpuSeconds(pid);
-  const self0 = selfMicros();
+  const self0 = selfCpuSeconds();
   const t0 = performance.now();
   for (let i = 0; i < calls; i += 1) await fn();
-  return { pgUs: (((await cpuSeconds(pid)) - pg0) * 1e6) / calls, selfUs: (selfMicros() - self0) / calls, wallUs: ((performance.now() - t0) * 1000) / calls };
+  return { pgUs: (((await cpuSeconds(pid)) - pg0) * 1e6) / calls, selfUs: ((selfCpuSeconds() - self0) * 1e6) / calls, wallUs: ((performance.now() - t0) * 1000) / calls };
 }
 
 async function main(): Promise<void> {

@@ -54,7 +54,7 @@ import { runEntry } from '../test/support/child.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
 import { newId } from '../core/ids.js';
-import { cpuSeconds } from './support/proc.js';
+import { cpuSeconds, selfCpuSeconds } from './support/proc.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
@@ -199,7 +199,7 @@ async function messagingFloor(n: number, engine: { maxBatch: number; lanes: numb
       await done;
     };
     await send(Math.ceil(n / 5)); // warm-up: connections, JIT (the throughput phase comes after the engine's warm-up too)
-    const cpu = async () => ({ node: (process.cpuUsage().user + process.cpuUsage().system) / 1e6, rabbitmq: await rabbitmqCpuSeconds() });
+    const cpu = async () => ({ node: selfCpuSeconds(), rabbitmq: await rabbitmqCpuSeconds() });
     const before = await cpu();
     const t0 = performance.now();
     await send(n);
@@ -345,7 +345,7 @@ async function main(): Promise<void> {
           engine: await cpuSeconds(engine.proc.pid ?? -1),
           postgres: await sumOf(rows[0]?.pids ?? []),
           rabbitmq: await rabbitmqCpuSeconds(),
-          bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+          bench: selfCpuSeconds(),
         },
       };
     };
