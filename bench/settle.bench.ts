@@ -25,7 +25,9 @@
  * Each engine phase also reports CPU µs per order of the engine, its PostgreSQL backends, the
  * whole RabbitMQ broker and this publisher (from /proc), orders per PostgreSQL write
  * transaction (settle writes and relay marks, from the server's next transaction id) and WAL
- * bytes per order (from the WAL insert position). Prints a table, then the last line
+ * bytes per order (from the WAL insert position). Every phase, pgbench included, reports the
+ * machine's CPU steal (%, `/proc/stat`): the time a shared virtual machine lost to its
+ * neighbours, which slows a phase whatever the code does. Prints a table, then the last line
  * `settle orders_per_s=<n> pgbench_tps=<n> ratio=<n> p99_ms_at_1000=<n>`.
  *
  * Development flags (not a measurement): `--quick` shortens every phase, `--throughput-only`
@@ -54,7 +56,7 @@ import { runEntry } from '../test/support/child.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { createTestRedis } from '../test/support/redis.js';
 import { newId } from '../core/ids.js';
-import { cpuSeconds, selfCpuSeconds } from './support/proc.js';
+import { cpuSeconds, machineShares, machineTicks, selfCpuSeconds } from './support/proc.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
@@ -98,7 +100,8 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
-async function pgbenchTps(adminUrl: string): Promise<number> {
+/** pgbench TPC-B tps on a fresh database, and the machine's CPU steal (%) while it ran. */
+async function pgbenchTps(adminUrl: string): Promise<{ tps: number; stealPct: number }> {
   const name = `gaemi_bench_pgbench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -110,10 +113,12 @@ async function pgbenchTps(adminUrl: string): Promise<number> {
     // Start from a clean checkpoint (the throughput phase does too): dirty pages and WAL left by
     // an earlier phase would otherwise be flushed on this phase's time.
     await admin.query('CHECKPOINT');
+    const ticks0 = await machineTicks();
     const { stdout } = await run('pgbench', ['-c', '8', '-j', '2', '-T', String(PGBENCH_SECONDS), u.toString()], { maxBuffer: 1 << 20 });
+    const { stealPct } = machineShares(ticks0, await machineTicks());
     const m = /tps = ([0-9.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([0-9.]+)/.exec(stdout);
     if (!m?.[1]) throw new Error(`cannot read pgbench output:\n${stdout}`);
-    return Number.parseFloat(m[1]);
+    return { tps: Number.parseFloat(m[1]), stealPct };
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
@@ -154,7 +159,7 @@ async function rabbitmqCpuSeconds(): Promise<number> {
  * nothing. The most orders/s the broker round trip alone allows on this machine, whatever
  * settles behind it, and its CPU per order (publisher and consumer are this process).
  */
-async function messagingFloor(n: number, engine: { maxBatch: number; lanes: number; parallelAfter: number }): Promise<{ perS: number; nodeUs: number; rabbitmqUs: number }> {
+async function messagingFloor(n: number, engine: { maxBatch: number; lanes: number; parallelAfter: number }): Promise<{ perS: number; nodeUs: number; rabbitmqUs: number; stealPct: number }> {
   const vhost = await createTestVhost('floor');
   const logger = createLogger('warn');
   const publisher = new AmqpConnection({ url: vhost.url, logger, connectionName: 'floor-publisher', publishTimeoutMs: 30_000 });
@@ -199,13 +204,18 @@ async function messagingFloor(n: number, engine: { maxBatch: number; lanes: numb
       await done;
     };
     await send(Math.ceil(n / 5)); // warm-up: connections, JIT (the throughput phase comes after the engine's warm-up too)
-    const cpu = async () => ({ node: selfCpuSeconds(), rabbitmq: await rabbitmqCpuSeconds() });
+    const cpu = async () => ({ node: selfCpuSeconds(), rabbitmq: await rabbitmqCpuSeconds(), machine: await machineTicks() });
     const before = await cpu();
     const t0 = performance.now();
     await send(n);
     const seconds = (performance.now() - t0) / 1000;
     const after = await cpu();
-    return { perS: n / seconds, nodeUs: ((after.node - before.node) * 1e6) / n, rabbitmqUs: ((after.rabbitmq - before.rabbitmq) * 1e6) / n };
+    return {
+      perS: n / seconds,
+      nodeUs: ((after.node - before.node) * 1e6) / n,
+      rabbitmqUs: ((after.rabbitmq - before.rabbitmq) * 1e6) / n,
+      stealPct: machineShares(before.machine, after.machine).stealPct,
+    };
   } finally {
     await bus.close().catch(() => undefined);
     await publisher.close().catch(() => undefined);
@@ -218,11 +228,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   /** One pgbench baseline, logged (`when`: before or after the engine); NaN with `--no-pgbench`. */
+  /** CPU steal (%) of the machine in each pgbench run, in order. */
+  const baselineSteal: number[] = [];
   const baseline = async (when: string) => {
     if (noPgbench) return Number.NaN;
     log(`pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), ${when}…`);
-    const tps = await pgbenchTps(config.TEST_PG_ADMIN_URL);
-    log(`  tps = ${tps.toFixed(0)}`);
+    const { tps, stealPct } = await pgbenchTps(config.TEST_PG_ADMIN_URL);
+    baselineSteal.push(stealPct);
+    log(`  tps = ${tps.toFixed(0)}; CPU steal ${stealPct.toFixed(1)} %`);
     return tps;
   };
   if (noPgbench) log('pgbench baselines skipped');
@@ -341,6 +354,7 @@ async function main(): Promise<void> {
       return {
         writes: Number(rows[0]?.next_xid ?? 0),
         walBytes: Number(rows[0]?.wal ?? 0),
+        machine: await machineTicks(),
         cpu: {
           engine: await cpuSeconds(engine.proc.pid ?? -1),
           postgres: await sumOf(rows[0]?.pids ?? []),
@@ -378,9 +392,15 @@ async function main(): Promise<void> {
     const ordersPerWrite = (from: typeof cpu0, to: typeof cpu0, n: number) => (n / Math.max(1, to.writes - from.writes)).toFixed(1);
     /** WAL bytes per order: PostgreSQL's write work, steadier from run to run than CPU or orders/s. */
     const walPerOrder = (from: typeof cpu0, to: typeof cpu0, n: number) => ((to.walBytes - from.walBytes) / n).toFixed(0);
+    /** The machine's CPU steal and idle (%) between two snapshots, as `CPU steal 3.1 %, idle 6.0 %`. */
+    const machineLine = (from: typeof cpu0, to: typeof cpu0) => {
+      const { stealPct, idlePct } = machineShares(from.machine, to.machine);
+      return `CPU steal ${stealPct.toFixed(1)} %, idle ${idlePct.toFixed(1)} %`;
+    };
+    const throughputSteal = machineShares(cpu0.machine, cpu1.machine).stealPct;
     cpuLine = cpuPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
     walLine = walPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
-    log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}; WAL bytes per order ${walLine}`);
+    log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}; WAL bytes per order ${walLine}; machine ${machineLine(cpu0, cpu1)}`);
     const ordersPerS = THROUGHPUT_ORDERS / ((last - t0) / 1000);
     const publishPerS = THROUGHPUT_ORDERS / ((published - t0) / 1000);
     const failedN = ids.filter((id) => arrived.get(id)?.type === 'order_failed').length;
@@ -411,7 +431,7 @@ async function main(): Promise<void> {
       const cpuAfter = await cpuSnapshot();
       const cpu = cpuPerOrder(cpuBefore, cpuAfter, total);
       if (profiled === String(rate)) engine.proc.kill('SIGUSR2');
-      log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}; WAL bytes per order ${walPerOrder(cpuBefore, cpuAfter, total)}`);
+      log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}; WAL bytes per order ${walPerOrder(cpuBefore, cpuAfter, total)}; machine ${machineLine(cpuBefore, cpuAfter)}`);
       const ms = [...sent].map(([id, at]) => (arrived.get(id)?.at ?? Number.NaN) - at).sort((a, b) => a - b);
       if (timeline) {
         // p50/max latency (ms) of the orders sent in each half second: a hiccup shows as a spike.
@@ -426,7 +446,8 @@ async function main(): Promise<void> {
         log(`  ${rate}/s timeline from ${startedAt} (p50/max ms per 0.5 s): ${cells.join('  ')}`);
       }
       confirmMs.sort((a, b) => a - b);
-      return { rate, achieved, cpu, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN, confirmP50: percentile(confirmMs, 50), confirmP99: percentile(confirmMs, 99) };
+      const { stealPct } = machineShares(cpuBefore.machine, cpuAfter.machine);
+      return { rate, achieved, cpu, stealPct, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN, confirmP50: percentile(confirmMs, 50), confirmP99: percentile(confirmMs, 99) };
     };
     if (throughputOnly) {
       await probe.end();
@@ -458,7 +479,7 @@ async function main(): Promise<void> {
     await stop();
     log(`messaging floor: ${THROUGHPUT_ORDERS} orders published with confirm, consumed and acked, none settled…`);
     const floor = await messagingFloor(THROUGHPUT_ORDERS, { maxBatch: config.ENGINE_MAX_BATCH, lanes: config.ENGINE_LANES, parallelAfter: config.ENGINE_PARALLEL_AFTER });
-    log(`  ${floor.perS.toFixed(0)} orders/s; CPU µs per order: publisher and consumer ${floor.nodeUs.toFixed(0)}, rabbitmq ${floor.rabbitmqUs.toFixed(0)}`);
+    log(`  ${floor.perS.toFixed(0)} orders/s; CPU µs per order: publisher and consumer ${floor.nodeUs.toFixed(0)}, rabbitmq ${floor.rabbitmqUs.toFixed(0)}; CPU steal ${floor.stealPct.toFixed(1)} %`);
     const tpsAfter = await baseline('again, after the engine ran');
     const tps = (tpsBefore + tpsAfter) / 2;
     const ratio = ordersPerS / tps;
@@ -468,8 +489,10 @@ async function main(): Promise<void> {
     log(`|${'-'.repeat(60)}|${'-'.repeat(24)}|`);
     row(`pgbench TPC-B tps (8 clients, ${PGBENCH_SECONDS} s) before / after`, `${tpsBefore.toFixed(0)} / ${tpsAfter.toFixed(0)}`);
     row('pgbench TPC-B tps — baseline (mean)', tps.toFixed(0));
+    row('CPU steal % (hypervisor): pgbench before / after', baselineSteal.map((x) => x.toFixed(1)).join(' / '));
     row(`settled orders/s, saturated (${THROUGHPUT_ORDERS} orders)`, ordersPerS.toFixed(0));
     row('ratio orders/s ÷ pgbench tps (goal ≥ 3)', ratio.toFixed(2));
+    row('CPU steal % (hypervisor) while settling saturated', throughputSteal.toFixed(1));
     row('CPU µs per order (engine, postgres, rabbitmq, publisher)', cpuLine.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
     row('PostgreSQL WAL bytes per order, saturated', walLine);
     const settledCpu = cpuLine.split(', ').reduce((sum, part) => sum + Number(part.split(' ')[1]), 0);
@@ -483,6 +506,7 @@ async function main(): Promise<void> {
       row(`offered ${l.rate}/s: max latency ms`, l.max.toFixed(1));
       row(`offered ${l.rate}/s: CPU µs per order`, l.cpu.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
       row(`offered ${l.rate}/s: of which publish confirm p50 / p99 ms`, `${l.confirmP50.toFixed(1)} / ${l.confirmP99.toFixed(1)}`);
+      row(`offered ${l.rate}/s: CPU steal % (hypervisor)`, l.stealPct.toFixed(1));
     }
     log('');
     log(`settle orders_per_s=${ordersPerS.toFixed(0)} pgbench_tps=${tps.toFixed(0)} ratio=${ratio.toFixed(2)} p99_ms_at_1000=${at1000.p99.toFixed(1)}`);
