@@ -13,7 +13,9 @@
  *    publish to the last `order_filled`/`order_failed` event (FILLED committed, acked, relayed).
  *    A saturated run measures the highest rate the pipeline sustains.
  * 4. Latency: open-loop offered loads of 200 and 1,000 orders/s for 10 s each; per order the
- *    time from the publish call to its `order_filled` event on Redis `trade_events`.
+ *    time from the publish call to its `order_filled` event on Redis `trade_events`, split at
+ *    the event's `occurred_at` (when its batch began to settle, on the engine's clock: this
+ *    machine's) into waiting (broker, prefetch, the batch ahead) and settling plus relaying.
  * 5. Messaging floor, once the engine has stopped: as many orders as step 3 (after a fifth as
  *    many to warm up), through the same publisher and the engine's consuming path (batcher,
  *    lanes, coalesced acks) on a vhost of their own, acked and settled by nothing: the orders/s
@@ -125,23 +127,23 @@ async function pgbenchTps(adminUrl: string): Promise<{ tps: number; stealPct: nu
   }
 }
 
-/** The start of an `order_filled` / `order_failed` event as `eventJson` writes it, up to its order id. */
-const TERMINAL_EVENT = /^\{"id":"[^"]*","type":"(order_filled|order_failed)",.*?"data":\{"order_id":"([0-9a-f-]{36})"/;
+/** The start of an `order_filled` / `order_failed` event as `eventJson` writes it, up to its order id (with its `occurred_at`). */
+const TERMINAL_EVENT = /^\{"id":"[^"]*","type":"(order_filled|order_failed)","occurred_at":"([^"]*)",.*?"data":\{"order_id":"([0-9a-f-]{36})"/;
 
 /**
- * The order id and type of a terminal order event on `trade_events`, or null for another event.
+ * The order id, type and `occurred_at` of a terminal order event on `trade_events`, or null for another event.
  * Read by position from the text rather than parsing every event's ~460 bytes of JSON: the
  * observer shares this machine's two cores with what it measures (JSON.parse was the largest
  * part of this process's per-order CPU after publishing). Falls back to parsing if the text is
  * shaped otherwise.
  */
-function terminalOf(text: string): { orderId: string; type: 'order_filled' | 'order_failed' } | null {
+function terminalOf(text: string): { orderId: string; type: 'order_filled' | 'order_failed'; occurredAt: string } | null {
   const m = TERMINAL_EVENT.exec(text);
-  if (m?.[1] !== undefined && m[2] !== undefined) return { orderId: m[2], type: m[1] as 'order_filled' | 'order_failed' };
+  if (m?.[1] !== undefined && m[2] !== undefined && m[3] !== undefined) return { orderId: m[3], type: m[1] as 'order_filled' | 'order_failed', occurredAt: m[2] };
   if (!text.includes('"order_filled"') && !text.includes('"order_failed"')) return null;
   const e = JSON.parse(text) as DomainEvent;
   const id = typeof e.data.order_id === 'string' ? e.data.order_id : undefined;
-  return id && (e.type === 'order_filled' || e.type === 'order_failed') ? { orderId: id, type: e.type } : null;
+  return id && (e.type === 'order_filled' || e.type === 'order_failed') ? { orderId: id, type: e.type, occurredAt: e.occurred_at } : null;
 }
 
 /** CPU seconds so far of the whole RabbitMQ broker (every `beam.smp` process). */
@@ -279,14 +281,15 @@ async function main(): Promise<void> {
     await conn.ready();
     const orders = new OrderService({ orderBus: new RabbitOrderBus(conn, logger) });
 
-    // Terminal events by order id, with the time they arrived.
-    const arrived = new Map<string, { at: number; type: string }>();
+    // Terminal events by order id, with the time they arrived and their `occurred_at` (the
+    // engine's clock when its batch began to settle: prices read), both on `performance.now()`'s scale.
+    const arrived = new Map<string, { at: number; type: string; occurredAt: string }>();
     /** Orders published and not yet seen settled. */
     const pending = new Set<string>();
     subscriber.on('message', (_channel: string, text: string) => {
       const terminal = terminalOf(text);
       if (terminal) {
-        arrived.set(terminal.orderId, { at: performance.now(), type: terminal.type });
+        arrived.set(terminal.orderId, { at: performance.now(), type: terminal.type, occurredAt: terminal.occurredAt });
         pending.delete(terminal.orderId);
       }
     });
@@ -433,6 +436,19 @@ async function main(): Promise<void> {
       if (profiled === String(rate)) engine.proc.kill('SIGUSR2');
       log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}; WAL bytes per order ${walPerOrder(cpuBefore, cpuAfter, total)}; machine ${machineLine(cpuBefore, cpuAfter)}`);
       const ms = [...sent].map(([id, at]) => (arrived.get(id)?.at ?? Number.NaN) - at).sort((a, b) => a - b);
+      // Split at the batch's start (`occurred_at`, ms precision, the same machine's clock):
+      // waiting (broker, prefetch, the batch ahead) and settling plus relaying.
+      const toBatchMs: number[] = [];
+      const afterMs: number[] = [];
+      for (const [id, at] of sent) {
+        const a = arrived.get(id);
+        if (!a) continue;
+        const started = Date.parse(a.occurredAt) - performance.timeOrigin;
+        toBatchMs.push(started - at);
+        afterMs.push(a.at - started);
+      }
+      toBatchMs.sort((a, b) => a - b);
+      afterMs.sort((a, b) => a - b);
       if (timeline) {
         // p50/max latency (ms) of the orders sent in each half second: a hiccup shows as a spike.
         const windows = new Map<number, number[]>();
@@ -447,7 +463,21 @@ async function main(): Promise<void> {
       }
       confirmMs.sort((a, b) => a - b);
       const { stealPct } = machineShares(cpuBefore.machine, cpuAfter.machine);
-      return { rate, achieved, cpu, stealPct, p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN, confirmP50: percentile(confirmMs, 50), confirmP99: percentile(confirmMs, 99) };
+      return {
+        rate,
+        achieved,
+        cpu,
+        stealPct,
+        p50: percentile(ms, 50),
+        p99: percentile(ms, 99),
+        max: ms.at(-1) ?? Number.NaN,
+        confirmP50: percentile(confirmMs, 50),
+        confirmP99: percentile(confirmMs, 99),
+        toBatchP50: percentile(toBatchMs, 50),
+        toBatchP99: percentile(toBatchMs, 99),
+        afterP50: percentile(afterMs, 50),
+        afterP99: percentile(afterMs, 99),
+      };
     };
     if (throughputOnly) {
       await probe.end();
@@ -506,6 +536,8 @@ async function main(): Promise<void> {
       row(`offered ${l.rate}/s: max latency ms`, l.max.toFixed(1));
       row(`offered ${l.rate}/s: CPU µs per order`, l.cpu.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
       row(`offered ${l.rate}/s: of which publish confirm p50 / p99 ms`, `${l.confirmP50.toFixed(1)} / ${l.confirmP99.toFixed(1)}`);
+      row(`offered ${l.rate}/s: publish → batch start p50 / p99 ms`, `${l.toBatchP50.toFixed(1)} / ${l.toBatchP99.toFixed(1)}`);
+      row(`offered ${l.rate}/s: batch start → event p50 / p99 ms`, `${l.afterP50.toFixed(1)} / ${l.afterP99.toFixed(1)}`);
       row(`offered ${l.rate}/s: CPU steal % (hypervisor)`, l.stealPct.toFixed(1));
     }
     log('');
