@@ -228,6 +228,39 @@ describe('GIVEN the migrated schema', () => {
     }
   });
 
+  it('THEN a fill updates a position on its page (HOT: no new index entries), even with hundreds of positions', async () => {
+    // 0013: with fillfactor 80 a page of ~40 positions has room for ~10 new versions, so a pass
+    // of fills over every position moves most of them to other pages (a new entry in each of the
+    // table's three indexes); with half of each page free every new version stays.
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    await client.query(
+      "INSERT INTO users (id, username) SELECT id, 'hotp_' || n FROM unnest($1::uuid[]) WITH ORDINALITY AS x(id, n)",
+      [ids],
+    );
+    await client.query(
+      "INSERT INTO tickers (id, market, type, symbol, name_ko, name_en, currency) VALUES ('CRYPTO-COIN-HOTP', 'CRYPTO', 'COIN', 'HOTP', 'x', 'x', 'KRW-COIN')",
+    );
+    await client.query(
+      `INSERT INTO portfolios (user_id, ticker_id, quantity, average_price, average_cost_krw, realized_pnl_krw, currency)
+       SELECT id, 'CRYPTO-COIN-HOTP', 12.3456789, 135000000.12345678, 1666666666.12345678, 1234567.87654321, 'KRW-COIN' FROM unnest($1::uuid[]) AS x(id)`,
+      [ids],
+    );
+    await client.query('BEGIN');
+    try {
+      const updated = await client.query(
+        `UPDATE portfolios SET quantity = quantity + 0.0001, average_price = average_price + 1.5, average_cost_krw = average_cost_krw + 13500,
+                realized_pnl_krw = realized_pnl_krw - 99.5, updated_at = now()
+          WHERE user_id = ANY($1::uuid[]) AND ticker_id = 'CRYPTO-COIN-HOTP'`,
+        [ids],
+      );
+      const hot = await client.query<{ n: string }>("SELECT pg_stat_get_xact_tuples_hot_updated('portfolios'::regclass)::text AS n");
+      expect(updated.rowCount).toBe(200);
+      expect(Number(hot.rows[0]?.n)).toBe(200);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
   it('THEN a ticker id must match its market, type and symbol', async () => {
     await expect(
       client.query(
