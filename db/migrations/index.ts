@@ -17,6 +17,7 @@ import * as m0010 from './0010-outbox-payload-json.js';
 import * as m0011 from './0011-wallet-hot-updates.js';
 import * as m0012 from './0012-outbox-retention.js';
 import * as m0013 from './0013-portfolio-fillfactor.js';
+import * as m0014 from './0014-orders-statement-checks.js';
 
 export interface MigrationModule {
   name: string;
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0011-wallet-hot-updates', ...m0011 },
   { name: '0012-outbox-retention', ...m0012 },
   { name: '0013-portfolio-fillfactor', ...m0013 },
+  { name: '0014-orders-statement-checks', ...m0014 },
 ];

@@ -162,6 +162,32 @@ describe('GIVEN the migrated schema', () => {
     expect([deleted.code, deleted.message]).toEqual(['23503', `users ${userId} is named by ledger rows and cannot be deleted`]);
   });
 
+  it('THEN an order naming an unknown user is refused, as is moving it to one, and a user named by orders cannot be deleted', async () => {
+    // 0014: checked per statement (and per changed row on UPDATE) instead of by a foreign key.
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => ({ code: 'none', message: 'it succeeded' }),
+        (error: unknown) => error as { code?: string; message: string },
+      );
+    const ghost = randomUUID();
+    const order = (id: string, user: string) =>
+      client.query(
+        "INSERT INTO orders (id, user_id, ticker_id, side, type, status, quantity, fail_reason, source) VALUES ($1, $2, 'CRYPTO-COIN-BTC', 'BUY', 'MARKET', 'FAILED', 1, 'INSUFFICIENT_FUNDS', 'api')",
+        [id, user],
+      );
+    const refused = await failure(order(randomUUID(), ghost));
+    expect([refused.code, refused.message]).toEqual(['23503', `order names unknown user ${ghost}`]);
+    const owner = randomUUID();
+    await client.query("INSERT INTO users (id, username) VALUES ($1, 'orders_only')", [owner]);
+    const orderId = randomUUID();
+    await order(orderId, owner);
+    const moved = await failure(client.query('UPDATE orders SET user_id = $2 WHERE id = $1', [orderId, ghost]));
+    expect([moved.code, moved.message]).toEqual(['23503', `order names unknown user ${ghost}`]);
+    await client.query("UPDATE orders SET fail_reason = 'MARKET_CLOSED' WHERE id = $1", [orderId]); // user_id unchanged: not checked
+    const deleted = await failure(client.query('DELETE FROM users WHERE id = $1', [owner]));
+    expect([deleted.code, deleted.message]).toEqual(['23503', `users ${owner} is named by orders and cannot be deleted`]);
+  });
+
   it('THEN the legs of an order are the ledger transaction named by the order, and that order cannot be deleted', async () => {
     const orderId = randomUUID();
     await client.query(
