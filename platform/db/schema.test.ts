@@ -6,6 +6,13 @@ import { MIGRATIONS } from '../../db/migrations/index.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import type { TestDatabase } from '../../test/support/database.js';
 
+/** How a statement failed (its SQLSTATE and message), or `none` if it succeeded. */
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => ({ code: 'none', message: 'it succeeded' }),
+    (error: unknown) => error as { code?: string; message: string },
+  );
+
 describe('GIVEN an empty database', () => {
   let db: TestDatabase;
   let client: pg.Client;
@@ -138,11 +145,6 @@ describe('GIVEN the migrated schema', () => {
   });
 
   it('THEN a ledger row naming an unknown user or order is refused, and a user named by the ledger cannot be deleted', async () => {
-    const failure = (p: Promise<unknown>) =>
-      p.then(
-        () => ({ code: 'none', message: 'it succeeded' }),
-        (error: unknown) => error as { code?: string; message: string },
-      );
     const ghost = randomUUID();
     const user = await failure(
       client.query(
@@ -164,11 +166,6 @@ describe('GIVEN the migrated schema', () => {
 
   it('THEN an order naming an unknown user is refused, as is moving it to one, and a user named by orders cannot be deleted', async () => {
     // 0014: checked per statement (and per changed row on UPDATE) instead of by a foreign key.
-    const failure = (p: Promise<unknown>) =>
-      p.then(
-        () => ({ code: 'none', message: 'it succeeded' }),
-        (error: unknown) => error as { code?: string; message: string },
-      );
     const ghost = randomUUID();
     const order = (id: string, user: string) =>
       client.query(
