@@ -229,9 +229,9 @@ async function messagingFloor(n: number, engine: { maxBatch: number; lanes: numb
 async function main(): Promise<void> {
   const config = loadConfig();
   log(`machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  /** One pgbench baseline, logged (`when`: before or after the engine); NaN with `--no-pgbench`. */
   /** CPU steal (%) of the machine in each pgbench run, in order. */
   const baselineSteal: number[] = [];
+  /** One pgbench baseline, logged (`when`: before or after the engine); NaN with `--no-pgbench`. */
   const baseline = async (when: string) => {
     if (noPgbench) return Number.NaN;
     log(`pgbench TPC-B baseline (8 clients, 2 threads, ${PGBENCH_SECONDS} s), ${when}…`);
@@ -395,15 +395,12 @@ async function main(): Promise<void> {
     const ordersPerWrite = (from: typeof cpu0, to: typeof cpu0, n: number) => (n / Math.max(1, to.writes - from.writes)).toFixed(1);
     /** WAL bytes per order: PostgreSQL's write work, steadier from run to run than CPU or orders/s. */
     const walPerOrder = (from: typeof cpu0, to: typeof cpu0, n: number) => ((to.walBytes - from.walBytes) / n).toFixed(0);
-    /** The machine's CPU steal and idle (%) between two snapshots, as `CPU steal 3.1 %, idle 6.0 %`. */
-    const machineLine = (from: typeof cpu0, to: typeof cpu0) => {
-      const { stealPct, idlePct } = machineShares(from.machine, to.machine);
-      return `CPU steal ${stealPct.toFixed(1)} %, idle ${idlePct.toFixed(1)} %`;
-    };
-    const throughputSteal = machineShares(cpu0.machine, cpu1.machine).stealPct;
+    /** The machine's CPU steal and idle (%) as `CPU steal 3.1 %, idle 6.0 %`. */
+    const machineLine = ({ stealPct, idlePct }: ReturnType<typeof machineShares>) => `CPU steal ${stealPct.toFixed(1)} %, idle ${idlePct.toFixed(1)} %`;
+    const throughputMachine = machineShares(cpu0.machine, cpu1.machine);
     cpuLine = cpuPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
     walLine = walPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
-    log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}; WAL bytes per order ${walLine}; machine ${machineLine(cpu0, cpu1)}`);
+    log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}; WAL bytes per order ${walLine}; machine ${machineLine(throughputMachine)}`);
     const ordersPerS = THROUGHPUT_ORDERS / ((last - t0) / 1000);
     const publishPerS = THROUGHPUT_ORDERS / ((published - t0) / 1000);
     const failedN = ids.filter((id) => arrived.get(id)?.type === 'order_failed').length;
@@ -433,8 +430,9 @@ async function main(): Promise<void> {
       await until(`settled at ${rate}/s`, () => pending.size === 0, 120_000, 20);
       const cpuAfter = await cpuSnapshot();
       const cpu = cpuPerOrder(cpuBefore, cpuAfter, total);
+      const machine = machineShares(cpuBefore.machine, cpuAfter.machine);
       if (profiled === String(rate)) engine.proc.kill('SIGUSR2');
-      log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}; WAL bytes per order ${walPerOrder(cpuBefore, cpuAfter, total)}; machine ${machineLine(cpuBefore, cpuAfter)}`);
+      log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}; WAL bytes per order ${walPerOrder(cpuBefore, cpuAfter, total)}; machine ${machineLine(machine)}`);
       const ms = [...sent].map(([id, at]) => (arrived.get(id)?.at ?? Number.NaN) - at).sort((a, b) => a - b);
       // Split at the batch's start (`occurred_at`, ms precision, the same machine's clock):
       // waiting (broker, prefetch, the batch ahead) and settling plus relaying.
@@ -462,12 +460,11 @@ async function main(): Promise<void> {
         log(`  ${rate}/s timeline from ${startedAt} (p50/max ms per 0.5 s): ${cells.join('  ')}`);
       }
       confirmMs.sort((a, b) => a - b);
-      const { stealPct } = machineShares(cpuBefore.machine, cpuAfter.machine);
       return {
         rate,
         achieved,
         cpu,
-        stealPct,
+        stealPct: machine.stealPct,
         p50: percentile(ms, 50),
         p99: percentile(ms, 99),
         max: ms.at(-1) ?? Number.NaN,
@@ -522,7 +519,7 @@ async function main(): Promise<void> {
     row('CPU steal % (hypervisor): pgbench before / after', baselineSteal.map((x) => x.toFixed(1)).join(' / '));
     row(`settled orders/s, saturated (${THROUGHPUT_ORDERS} orders)`, ordersPerS.toFixed(0));
     row('ratio orders/s ÷ pgbench tps (goal ≥ 3)', ratio.toFixed(2));
-    row('CPU steal % (hypervisor) while settling saturated', throughputSteal.toFixed(1));
+    row('CPU steal % (hypervisor) while settling saturated', throughputMachine.stealPct.toFixed(1));
     row('CPU µs per order (engine, postgres, rabbitmq, publisher)', cpuLine.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
     row('PostgreSQL WAL bytes per order, saturated', walLine);
     const settledCpu = cpuLine.split(', ').reduce((sum, part) => sum + Number(part.split(' ')[1]), 0);

@@ -75,6 +75,21 @@ describe('GIVEN the migrated schema', () => {
     if (!row) throw new Error('no user');
     userId = row.id;
   });
+
+  /**
+   * Run `sql` (an UPDATE of `table`) in a transaction that is rolled back, and count its rows and
+   * how many of them were HOT updates (new version on the same page, no new index entries).
+   */
+  const hotUpdates = async (table: string, sql: string, values: unknown[]): Promise<{ updated: number | null; hot: number }> => {
+    await client.query('BEGIN');
+    try {
+      const updated = await client.query(sql, values);
+      const hot = await client.query<{ n: string }>('SELECT pg_stat_get_xact_tuples_hot_updated($1::regclass)::text AS n', [table]);
+      return { updated: updated.rowCount, hot: Number(hot.rows[0]?.n) };
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  };
   afterAll(async () => {
     await client.end();
     await db.drop();
@@ -240,15 +255,9 @@ describe('GIVEN the migrated schema', () => {
       [ids],
     );
     await client.query("INSERT INTO wallets (user_id, balance_krw) SELECT id, 100000000.12345678 FROM unnest($1::uuid[]) AS x(id)", [ids]);
-    await client.query('BEGIN');
-    try {
-      const updated = await client.query('UPDATE wallets SET balance_krw = balance_krw - 12345.6789, last_updated = now() WHERE user_id = ANY($1::uuid[])', [ids]);
-      const hot = await client.query<{ n: string }>("SELECT pg_stat_get_xact_tuples_hot_updated('wallets'::regclass)::text AS n");
-      expect(updated.rowCount).toBe(200);
-      expect(Number(hot.rows[0]?.n)).toBe(200);
-    } finally {
-      await client.query('ROLLBACK');
-    }
+    const { updated, hot } = await hotUpdates('wallets', 'UPDATE wallets SET balance_krw = balance_krw - 12345.6789, last_updated = now() WHERE user_id = ANY($1::uuid[])', [ids]);
+    expect(updated).toBe(200);
+    expect(hot).toBe(200);
   });
 
   it('THEN a fill updates a position on its page (HOT: no new index entries), even with hundreds of positions', async () => {
@@ -268,20 +277,15 @@ describe('GIVEN the migrated schema', () => {
        SELECT id, 'CRYPTO-COIN-HOTP', 12.3456789, 135000000.12345678, 1666666666.12345678, 1234567.87654321, 'KRW-COIN' FROM unnest($1::uuid[]) AS x(id)`,
       [ids],
     );
-    await client.query('BEGIN');
-    try {
-      const updated = await client.query(
-        `UPDATE portfolios SET quantity = quantity + 0.0001, average_price = average_price + 1.5, average_cost_krw = average_cost_krw + 13500,
-                realized_pnl_krw = realized_pnl_krw - 99.5, updated_at = now()
-          WHERE user_id = ANY($1::uuid[]) AND ticker_id = 'CRYPTO-COIN-HOTP'`,
-        [ids],
-      );
-      const hot = await client.query<{ n: string }>("SELECT pg_stat_get_xact_tuples_hot_updated('portfolios'::regclass)::text AS n");
-      expect(updated.rowCount).toBe(200);
-      expect(Number(hot.rows[0]?.n)).toBe(200);
-    } finally {
-      await client.query('ROLLBACK');
-    }
+    const { updated, hot } = await hotUpdates(
+      'portfolios',
+      `UPDATE portfolios SET quantity = quantity + 0.0001, average_price = average_price + 1.5, average_cost_krw = average_cost_krw + 13500,
+              realized_pnl_krw = realized_pnl_krw - 99.5, updated_at = now()
+        WHERE user_id = ANY($1::uuid[]) AND ticker_id = 'CRYPTO-COIN-HOTP'`,
+      [ids],
+    );
+    expect(updated).toBe(200);
+    expect(hot).toBe(200);
   });
 
   it('THEN a ticker id must match its market, type and symbol', async () => {
