@@ -18,6 +18,7 @@ import * as m0011 from './0011-wallet-hot-updates.js';
 import * as m0012 from './0012-outbox-retention.js';
 import * as m0013 from './0013-portfolio-fillfactor.js';
 import * as m0014 from './0014-orders-statement-checks.js';
+import * as m0015 from './0015-ledger-account-check-by-kind.js';
 
 export interface MigrationModule {
   name: string;
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly MigrationModule[] = [
   { name: '0012-outbox-retention', ...m0012 },
   { name: '0013-portfolio-fillfactor', ...m0013 },
   { name: '0014-orders-statement-checks', ...m0014 },
+  { name: '0015-ledger-account-check-by-kind', ...m0015 },
 ];

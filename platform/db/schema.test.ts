@@ -219,6 +219,78 @@ describe('GIVEN the migrated schema', () => {
     });
   });
 
+  it('THEN a ledger account is accepted exactly when the rule of 0002 accepted it, and a malformed one is refused', async () => {
+    // 0015 runs a regular expression only for market and system accounts; a player's account
+    // is left to ledger_entries_check1 ('user:' || user_id). Together with ledger_entries_check,
+    // a row must pass exactly when it passed 0002's check.
+    const rule0002 = `account ~ '^(user:[0-9a-f-]+|house:fees|market:[A-Z0-9.-]+|system:[a-z_]+)$'
+      AND CASE WHEN left(account, 5) = 'user:' THEN length(account) = 41 WHEN left(account, 7) = 'market:' THEN length(account) <= 71
+               WHEN left(account, 7) = 'system:' THEN length(account) <= 39 ELSE true END`;
+    const defs = await client.query<{ conname: string; expr: string }>(
+      `SELECT conname, substring(pg_get_constraintdef(oid) from '^CHECK \\((.*)\\)$') AS expr FROM pg_constraint
+        WHERE conrelid = 'ledger_entries'::regclass AND conname IN ('ledger_entries_account_check', 'ledger_entries_check', 'ledger_entries_check1')`,
+    );
+    const expr = (name: string) => defs.rows.find((r) => r.conname === name)?.expr ?? 'missing';
+    const others = `(${expr('ledger_entries_check')}) IS NOT FALSE AND (${expr('ledger_entries_check1')}) IS NOT FALSE`;
+    expect(expr('ledger_entries_account_check')).toContain('WHEN (user_id IS NOT NULL) THEN true');
+
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 48_271) % 2_147_483_647; // Park–Miller: exact in doubles
+      return seed % n;
+    };
+    const pool = 'ABCXYZ09.-_abfz: \n';
+    const word = (length: number) => Array.from({ length }, () => pool[random(pool.length)]).join('');
+    const of = (chars: string) => (length: number) => Array.from({ length }, () => chars[random(chars.length)]).join('');
+    /** Characters a suffix after the prefix may have (half the suffixes use only those). */
+    const fitting: Record<string, (length: number) => string> = { 'user:': of('09af-'), 'market:': of('AZ09.-'), 'market:A': of('AZ09.-'), 'system:': of('az_'), 'system:a': of('az_') };
+    const uuid = randomUUID();
+    const accounts = [
+      `user:${uuid}`, `user:${uuid.toUpperCase()}`, `user:${uuid.slice(1)}`, `user:${uuid}0`, 'user:', 'user', `User:${uuid}`,
+      'house:fees', 'house:fee', 'house:feess', 'HOUSE:fees', 'house:', 'market:KRX', 'market:CRYPTO-COIN-BTC', 'market:A.9-Z',
+      'market:', 'market:krx', 'market:KR X', 'market:KRX\n', `market:${'A'.repeat(64)}`, `market:${'A'.repeat(65)}`,
+      'system:mint', 'system:ipo_burn', 'system:', 'system:Mint', 'system:a-b', `system:${'a'.repeat(32)}`, `system:${'a'.repeat(33)}`,
+      '', 'x', 'market', 'system', 'user:house:fees', 'markets:KRX',
+    ];
+    const prefixes = ['user:', 'house:', 'market:', 'system:', '', 'x:', 'market:A', 'system:a'];
+    const lengths = [0, 1, 2, 31, 32, 33, 35, 36, 37, 63, 64, 65];
+    for (let i = 0; i < 50; i += 1) accounts.push(`user:${randomUUID()}`);
+    for (let i = 0; i < 2_000; i += 1) {
+      const prefix = prefixes[random(prefixes.length)] ?? '';
+      const length = random(2) === 0 ? (lengths[random(lengths.length)] ?? 0) : random(70);
+      accounts.push(prefix + (random(2) === 0 ? (fitting[prefix] ?? word) : word)(length));
+    }
+    // Each account with no user_id, with the user it names (when it names one) and with another
+    // user: ~4,100 rows.
+    const rows = accounts.flatMap((account) => {
+      const named = /^user:[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(account) ? [account.slice(5)] : [];
+      return [null, ...named, uuid].map((userId) => ({ account, userId }));
+    });
+    const r = await client.query<{ account: string; user_id: string | null; before: boolean; now: boolean }>(
+      `SELECT account, user_id, (${rule0002}) IS NOT FALSE AND ${others} AS before,
+              (${expr('ledger_entries_account_check')}) IS NOT FALSE AND ${others} AS now
+         FROM unnest($1::text[], $2::uuid[]) AS x(account, user_id)`,
+      [rows.map((x) => x.account), rows.map((x) => x.userId)],
+    );
+    expect(r.rows.length).toBeGreaterThan(4_000);
+    expect(r.rows.filter((x) => x.before !== x.now)).toEqual([]);
+    const accepted = r.rows.filter((x) => x.now).length;
+    expect(accepted).toBeGreaterThan(300);
+    expect(r.rows.length - accepted).toBeGreaterThan(1_000);
+
+    const row = (account: string) =>
+      failure(
+        client.query(
+          "INSERT INTO ledger_entries (txn_id, account, asset, amount, kind) VALUES ($1, $2, 'KRW', 1, 'ADJUSTMENT'), ($1, 'system:mint', 'KRW', -1, 'ADJUSTMENT')",
+          [randomUUID(), account],
+        ),
+      );
+    for (const account of ['market:krx', `market:${'A'.repeat(65)}`, 'house:fee', 'system:Mint', `user:${userId}`]) {
+      expect(await row(account)).toMatchObject({ code: '23514', constraint: 'ledger_entries_account_check' });
+    }
+    expect(await row('market:KRX')).toEqual({ code: 'none', message: 'it succeeded' });
+  });
+
   it('THEN ledger rows can be neither updated, deleted nor truncated', async () => {
     await expect(client.query("UPDATE ledger_entries SET amount = amount + 1")).rejects.toThrow(/append-only/);
     await expect(client.query('DELETE FROM ledger_entries')).rejects.toThrow(/append-only/);
