@@ -25,6 +25,7 @@
  * under the migration's lock).
  */
 import type { MigrationFn } from './types.js';
+import { up as up0002 } from './0002-ledger-account-check.js';
 
 export const up: MigrationFn = async ({ sql }) => {
   await sql(`
@@ -41,17 +42,5 @@ export const up: MigrationFn = async ({ sql }) => {
   `);
 };
 
-export const down: MigrationFn = async ({ sql }) => {
-  await sql(`
-    ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_account_check;
-    ALTER TABLE ledger_entries ADD CONSTRAINT ledger_entries_account_check CHECK (
-      account ~ '^(user:[0-9a-f-]+|house:fees|market:[A-Z0-9.-]+|system:[a-z_]+)$'
-      AND CASE
-            WHEN left(account, 5) = 'user:' THEN length(account) = 41
-            WHEN left(account, 7) = 'market:' THEN length(account) <= 71
-            WHEN left(account, 7) = 'system:' THEN length(account) <= 39
-            ELSE true
-          END
-    );
-  `);
-};
+/** Back to 0002's check: its `up` drops the constraint and adds its rule again. */
+export const down: MigrationFn = up0002;

@@ -239,9 +239,9 @@ describe('GIVEN the migrated schema', () => {
       seed = (seed * 48_271) % 2_147_483_647; // Park–Miller: exact in doubles
       return seed % n;
     };
-    const pool = 'ABCXYZ09.-_abfz: \n';
-    const word = (length: number) => Array.from({ length }, () => pool[random(pool.length)]).join('');
+    /** A random string of `length` characters from `chars`. */
     const of = (chars: string) => (length: number) => Array.from({ length }, () => chars[random(chars.length)]).join('');
+    const word = of('ABCXYZ09.-_abfz: \n');
     /** Characters a suffix after the prefix may have (half the suffixes use only those). */
     const fitting: Record<string, (length: number) => string> = { 'user:': of('09af-'), 'market:': of('AZ09.-'), 'market:A': of('AZ09.-'), 'system:': of('az_'), 'system:a': of('az_') };
     const uuid = randomUUID();
@@ -278,7 +278,7 @@ describe('GIVEN the migrated schema', () => {
     expect(accepted).toBeGreaterThan(300);
     expect(r.rows.length - accepted).toBeGreaterThan(1_000);
 
-    const row = (account: string) =>
+    const insertAccount = (account: string) =>
       failure(
         client.query(
           "INSERT INTO ledger_entries (txn_id, account, asset, amount, kind) VALUES ($1, $2, 'KRW', 1, 'ADJUSTMENT'), ($1, 'system:mint', 'KRW', -1, 'ADJUSTMENT')",
@@ -286,9 +286,9 @@ describe('GIVEN the migrated schema', () => {
         ),
       );
     for (const account of ['market:krx', `market:${'A'.repeat(65)}`, 'house:fee', 'system:Mint', `user:${userId}`]) {
-      expect(await row(account)).toMatchObject({ code: '23514', constraint: 'ledger_entries_account_check' });
+      expect(await insertAccount(account)).toMatchObject({ code: '23514', constraint: 'ledger_entries_account_check' });
     }
-    expect(await row('market:KRX')).toEqual({ code: 'none', message: 'it succeeded' });
+    expect(await insertAccount('market:KRX')).toEqual({ code: 'none', message: 'it succeeded' });
   });
 
   it('THEN ledger rows can be neither updated, deleted nor truncated', async () => {
