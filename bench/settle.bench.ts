@@ -106,6 +106,20 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
+/** CPU µs per order of the engine, its PostgreSQL backends, the whole RabbitMQ broker and this publisher. */
+interface CpuPerOrder {
+  engine: number;
+  postgres: number;
+  rabbitmq: number;
+  bench: number;
+}
+
+/** As `engine 140, postgres 190, rabbitmq 60, bench 45` (log lines). */
+const cpuText = (c: CpuPerOrder) => `engine ${c.engine.toFixed(0)}, postgres ${c.postgres.toFixed(0)}, rabbitmq ${c.rabbitmq.toFixed(0)}, bench ${c.bench.toFixed(0)}`;
+
+/** As `140 / 190 / 60 / 45` (table cells, in the order of {@link cpuText}). */
+const cpuCells = (c: CpuPerOrder) => [c.engine, c.postgres, c.rabbitmq, c.bench].map((x) => x.toFixed(0)).join(' / ');
+
 /** pgbench TPC-B tps on a fresh database, and the machine's CPU steal (%) while it ran. */
 async function pgbenchTps(adminUrl: string): Promise<{ tps: number; stealPct: number }> {
   const name = `gaemi_bench_pgbench_${randomBytes(4).toString('hex')}`;
@@ -369,8 +383,6 @@ async function main(): Promise<void> {
     // Throughput: saturate.
     log(`throughput: ${THROUGHPUT_ORDERS} orders, publish window ${PUBLISH_WINDOW}…`);
     const ids: string[] = [];
-    let cpuLine = '';
-    let walLine = '';
     const probe = new pg.Client({ connectionString: db.url });
     await probe.connect();
     await probe.query('CHECKPOINT'); // as before each pgbench run: no earlier phase's dirty pages or WAL
@@ -408,11 +420,13 @@ async function main(): Promise<void> {
     const last = Math.max(...ids.map((id) => arrived.get(id)?.at ?? 0));
     const cpu1 = await cpuSnapshot();
     if (profile) engine.proc.kill('SIGUSR2'); // … and write it: the throughput phase only
-    /** CPU µs per order between two snapshots, as `engine 140, postgres 190, …`. */
-    const cpuPerOrder = (from: typeof cpu0, to: typeof cpu0, n: number) =>
-      Object.entries(to.cpu)
-        .map(([k, v]) => `${k} ${(((v - from.cpu[k as keyof typeof to.cpu]) * 1e6) / n).toFixed(0)}`)
-        .join(', ');
+    /** CPU µs per order of each measured process between two snapshots. */
+    const cpuPerOrder = (from: typeof cpu0, to: typeof cpu0, n: number): CpuPerOrder => ({
+      engine: ((to.cpu.engine - from.cpu.engine) * 1e6) / n,
+      postgres: ((to.cpu.postgres - from.cpu.postgres) * 1e6) / n,
+      rabbitmq: ((to.cpu.rabbitmq - from.cpu.rabbitmq) * 1e6) / n,
+      bench: ((to.cpu.bench - from.cpu.bench) * 1e6) / n,
+    });
     /** Orders per PostgreSQL write transaction (the engine's settle writes and relay marks). */
     const ordersPerWrite = (from: typeof cpu0, to: typeof cpu0, n: number) => (n / Math.max(1, to.writes - from.writes)).toFixed(1);
     /** WAL bytes per order: PostgreSQL's write work, steadier from run to run than CPU or orders/s. */
@@ -420,9 +434,9 @@ async function main(): Promise<void> {
     /** The machine's CPU steal and idle (%) as `CPU steal 3.1 %, idle 6.0 %`. */
     const machineLine = ({ stealPct, idlePct }: ReturnType<typeof machineShares>) => `CPU steal ${stealPct.toFixed(1)} %, idle ${idlePct.toFixed(1)} %`;
     const throughputMachine = machineShares(cpu0.machine, cpu1.machine);
-    cpuLine = cpuPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
-    walLine = walPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
-    log(`  CPU µs per order: ${cpuLine} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}; WAL bytes per order ${walLine}; machine ${machineLine(throughputMachine)}`);
+    const cpuUs = cpuPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
+    const walLine = walPerOrder(cpu0, cpu1, THROUGHPUT_ORDERS);
+    log(`  CPU µs per order: ${cpuText(cpuUs)} (RabbitMQ is the whole broker); orders per write transaction ${ordersPerWrite(cpu0, cpu1, THROUGHPUT_ORDERS)}; WAL bytes per order ${walLine}; machine ${machineLine(throughputMachine)}`);
     const ordersPerS = THROUGHPUT_ORDERS / ((last - t0) / 1000);
     const publishPerS = THROUGHPUT_ORDERS / ((published - t0) / 1000);
     const failedN = ids.filter((id) => arrived.get(id)?.type === 'order_failed').length;
@@ -454,7 +468,7 @@ async function main(): Promise<void> {
       const cpu = cpuPerOrder(cpuBefore, cpuAfter, total);
       const machine = machineShares(cpuBefore.machine, cpuAfter.machine);
       if (profiled === String(rate)) engine.proc.kill('SIGUSR2');
-      log(`  ${rate}/s: CPU µs per order: ${cpu}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}; WAL bytes per order ${walPerOrder(cpuBefore, cpuAfter, total)}; machine ${machineLine(machine)}`);
+      log(`  ${rate}/s: CPU µs per order: ${cpuText(cpu)}; orders per write transaction ${ordersPerWrite(cpuBefore, cpuAfter, total)}; WAL bytes per order ${walPerOrder(cpuBefore, cpuAfter, total)}; machine ${machineLine(machine)}`);
       const ms = [...sent].map(([id, at]) => (arrived.get(id)?.at ?? Number.NaN) - at).sort((a, b) => a - b);
       // Split at the batch's start (`occurred_at`, ms precision, the same machine's clock):
       // waiting (broker, prefetch, the batch ahead) and settling plus relaying.
@@ -543,9 +557,9 @@ async function main(): Promise<void> {
     row(`settled orders/s, saturated (${THROUGHPUT_ORDERS} orders)`, ordersPerS.toFixed(0));
     row('ratio orders/s ÷ pgbench tps (goal ≥ 3)', ratio.toFixed(2));
     row('CPU steal % (hypervisor) while settling saturated', throughputMachine.stealPct.toFixed(1));
-    row('CPU µs per order (engine, postgres, rabbitmq, publisher)', cpuLine.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
+    row('CPU µs per order (engine, postgres, rabbitmq, publisher)', cpuCells(cpuUs));
     row('PostgreSQL WAL bytes per order, saturated', walLine);
-    const settledCpu = cpuLine.split(', ').reduce((sum, part) => sum + Number(part.split(' ')[1]), 0);
+    const settledCpu = cpuUs.engine + cpuUs.postgres + cpuUs.rabbitmq + cpuUs.bench;
     row('messaging floor: orders/s with nothing settled', floor.perS.toFixed(0));
     row('messaging floor ÷ pgbench tps (ceiling of the ratio)', (floor.perS / tps).toFixed(2));
     row('messaging floor: CPU µs per order (node / rabbitmq)', `${floor.nodeUs.toFixed(0)} / ${floor.rabbitmqUs.toFixed(0)}`);
@@ -554,7 +568,7 @@ async function main(): Promise<void> {
       row(`offered ${l.rate}/s (achieved ${l.achieved.toFixed(0)}/s): p50 latency ms`, l.p50.toFixed(1));
       row(`offered ${l.rate}/s: p99 latency ms${l.rate === 1_000 ? ' (goal ≤ 50)' : ''}`, l.p99.toFixed(1));
       row(`offered ${l.rate}/s: max latency ms`, l.max.toFixed(1));
-      row(`offered ${l.rate}/s: CPU µs per order`, l.cpu.replace(/[a-z]+ /g, '').replaceAll(', ', ' / '));
+      row(`offered ${l.rate}/s: CPU µs per order`, cpuCells(l.cpu));
       row(`offered ${l.rate}/s: of which publish confirm p50 / p99 ms`, `${l.confirmP50.toFixed(1)} / ${l.confirmP99.toFixed(1)}`);
       row(`offered ${l.rate}/s: publish → batch start p50 / p99 ms`, `${l.toBatchP50.toFixed(1)} / ${l.toBatchP99.toFixed(1)}`);
       row(`offered ${l.rate}/s: batch start → event p50 / p99 ms`, `${l.afterP50.toFixed(1)} / ${l.afterP99.toFixed(1)}`);
