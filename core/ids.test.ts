@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isNewId, newId } from './ids.js';
+import { isNewId, newId, splitByNewId } from './ids.js';
 import { EVENT_NAMESPACE, uuidV5 } from './order-message.js';
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -30,5 +30,11 @@ describe('GIVEN ids made by newId, derived by uuidV5 and drawn at random', () =>
     expect(isNewId(uuidV5('poison:{}', EVENT_NAMESPACE))).toBe(false);
     expect(isNewId(randomUUID())).toBe(false);
     expect(isNewId('not-a-uuid')).toBe(false);
+  });
+  it('THEN splitByNewId parts items by their id, keeping each part in order', () => {
+    const items = [newId(), uuidV5('a', EVENT_NAMESPACE), newId(), randomUUID()].map((id, n) => ({ id, n }));
+    const { once, derived } = splitByNewId(items, (x) => x.id);
+    expect(once.map((x) => x.n)).toEqual([0, 2]);
+    expect(derived.map((x) => x.n)).toEqual([1, 3]);
   });
 });

@@ -51,3 +51,16 @@ export function newId(): string {
 export function isNewId(id: string): boolean {
   return id.length === 36 && id[14] === '7';
 }
+
+/**
+ * `items` split by their id, each part in the order given: `once`, whose id {@link newId} made
+ * ({@link isNewId}), and `derived`, whose id is deterministic and may be derived again. The
+ * outbox inserts and accounts for the two kinds differently (`platform/db/settlement.repository.ts`
+ * `writeBatch`, `platform/db/outbox.repository.ts` `markOutboxPublished`).
+ */
+export function splitByNewId<T>(items: readonly T[], idOf: (item: T) => string): { once: T[]; derived: T[] } {
+  const once: T[] = [];
+  const derived: T[] = [];
+  for (const item of items) (isNewId(idOf(item)) ? once : derived).push(item);
+  return { once, derived };
+}

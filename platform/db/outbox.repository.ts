@@ -7,7 +7,7 @@ import type { DomainEvent, EventType } from '../../core/events.js';
 import { channelOf, eventJson, routingKeyOf } from '../../core/events.js';
 import type { SqlClient } from './settlement.repository.js';
 import { pgArray } from './sql-array.js';
-import { isNewId } from '../../core/ids.js';
+import { splitByNewId } from '../../core/ids.js';
 
 /**
  * Outbox rows as five statement parameters, for {@link outboxRowsSql}: ids, types, Redis
@@ -79,9 +79,7 @@ export async function markOutboxPublished(client: SqlClient, ids: readonly strin
  * caller on another client (the notifier's, through Sequelize: `bind`).
  */
 export function outboxPublishedStatement(ids: readonly string[]): { text: string; values: [string, string] } {
-  const once: string[] = [];
-  const kept: string[] = [];
-  for (const id of ids) (isNewId(id) ? once : kept).push(id);
+  const { once, derived: kept } = splitByNewId(ids, (id) => id);
   return {
     text: `WITH gone AS (DELETE FROM outbox_events WHERE id = ANY($1::uuid[]) AND published_at IS NULL)
            UPDATE outbox_events SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($2::uuid[]) AND published_at IS NULL`,

@@ -19,7 +19,7 @@ import type { DomainEvent } from '../../core/events.js';
 import type { SettingKey } from '../../core/settings.js';
 import { outboxParams, outboxRowsSql } from './outbox.repository.js';
 import { pgArray } from './sql-array.js';
-import { isNewId } from '../../core/ids.js';
+import { splitByNewId } from '../../core/ids.js';
 
 /** The part of a `pg` client this repository uses (a `PoolClient` or a `Client`). */
 export type SqlClient = Pick<PoolClient, 'query'>;
@@ -385,9 +385,7 @@ export async function writeBatch(client: SqlClient, b: BatchWrites): Promise<{ o
   // without the speculative insertion (a probe of `outbox_events_pkey` first, a HEAP_CONFIRM
   // record after) that ON CONFLICT costs. Deterministic ids (a redelivered poison message, an
   // unknown player's order) may be there: they keep ON CONFLICT DO NOTHING.
-  const once: DomainEvent[] = [];
-  const kept: DomainEvent[] = [];
-  for (const e of b.outbox) (isNewId(e.id) ? once : kept).push(e);
+  const { once, derived: kept } = splitByNewId(b.outbox, (e) => e.id);
   const settingKeys = c === null ? null : Object.keys(c.settings);
   const rows = await run<{ outbox_inserted: string[] | null; positions_inserted: InsertedPosition[] }>(
     client,
