@@ -149,7 +149,8 @@ async function pgbenchTps(adminUrl: string): Promise<{ tps: number; stealPct: nu
 const TERMINAL_EVENT = /^\{"id":"[^"]*","type":"(order_filled|order_failed)","occurred_at":"([^"]*)",.*?"data":\{"order_id":"([0-9a-f-]{36})"/;
 
 /**
- * The order id, type and `occurred_at` of a terminal order event on `trade_events`, or null for another event.
+ * The order id, type and `occurred_at` of a terminal order event on `trade_events`, or null for
+ * another event.
  * Read by position from the text rather than parsing every event's ~460 bytes of JSON: the
  * observer shares this machine's two cores with what it measures (JSON.parse was the largest
  * part of this process's per-order CPU after publishing). Falls back to parsing if the text is
@@ -299,8 +300,8 @@ async function main(): Promise<void> {
     await conn.ready();
     const orders = new OrderService({ orderBus: new RabbitOrderBus(conn, logger) });
 
-    // Terminal events by order id, with the time they arrived and their `occurred_at` (the
-    // engine's clock when its batch began to settle: prices read), both on `performance.now()`'s scale.
+    // Terminal events by order id, with the time they arrived (`performance.now()`) and their
+    // `occurred_at` (the engine's clock when its batch began to settle: prices read).
     const arrived = new Map<string, { at: number; type: string; occurredAt: string }>();
     /** Orders published and not yet seen settled. */
     const pending = new Set<string>();

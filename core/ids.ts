@@ -55,8 +55,9 @@ export function isNewId(id: string): boolean {
 /**
  * `items` split by their id, each part in the order given: `once`, whose id {@link newId} made
  * ({@link isNewId}), and `derived`, whose id is deterministic and may be derived again. The
- * outbox inserts and accounts for the two kinds differently (`platform/db/settlement.repository.ts`
- * `writeBatch`, `platform/db/outbox.repository.ts` `markOutboxPublished`).
+ * outbox inserts and accounts for the two kinds differently (`writeBatch` in
+ * `platform/db/settlement.repository.ts`, `markOutboxPublished` in
+ * `platform/db/outbox.repository.ts`).
  */
 export function splitByNewId<T>(items: readonly T[], idOf: (item: T) => string): { once: T[]; derived: T[] } {
   const once: T[] = [];

@@ -10,9 +10,9 @@
  * if everything else the batch was computed from is unchanged too (suspension, names, wallets
  * and positions it only read, instruments, settings). Players settled recently are not even
  * read: their state as last committed is remembered ({@link BatchStateCache}) and the guarded
- * write is the batch's only round trip. A batch that registers players, meets such a conflict (an operator's cash
- * adjustment in between) or a data error forgets its players and settles again on the locked
- * path:
+ * write is the batch's only round trip. A batch that registers players, meets such a conflict
+ * (an operator's cash adjustment in between) or a data error forgets its players and settles
+ * again on the locked path:
  *
  * In the transaction, set-based — two statements for the whole batch:
  * 1. `lockBatchState`: lock the players' wallets (`FOR UPDATE`, user id order) and read their

@@ -328,11 +328,11 @@ export interface InsertedPosition {
  * Every write of a batch in ONE statement (data-modifying CTEs): orders (a plain INSERT of those
  * the batch did not find recorded), ledger rows, positions (update in place, insert new),
  * wallet balances, outbox events (a plain INSERT of those whose id was made once, `newId`, v7;
- * `ON CONFLICT (id) DO NOTHING` for deterministic ids, which a redelivery derives again). Inserted orders, ledger rows
- * and positions travel as one JSON parameter each (`json_to_recordset`, short keys, nulls left
- * out): one `JSON.stringify` in the engine and one native parse in PostgreSQL instead of
- * escaping thousands of array elements (2,500 ledger rows through json_to_recordset: 10.5 ms
- * with full keys, 6.6 ms as now). Outbox events travel as {@link outboxParams} (each payload
+ * `ON CONFLICT (id) DO NOTHING` for deterministic ids, which a redelivery derives again).
+ * Inserted orders, ledger rows and positions travel as one JSON parameter each
+ * (`json_to_recordset`, short keys, nulls left out): one `JSON.stringify` in the engine and one
+ * native parse in PostgreSQL instead of escaping thousands of array elements (2,500 ledger rows
+ * through json_to_recordset: 10.5 ms with full keys, 6.6 ms as now). Outbox events travel as {@link outboxParams} (each payload
  * parsed once). The two UPDATEs join typed arrays (`unnest`), whose length the planner knows.
  * Amounts are decimal strings, never numbers.
  *
@@ -349,8 +349,8 @@ export interface InsertedPosition {
  * unlocked {@link lockBatchState}, or on state the engine remembered from its last write, and
  * in a locked transaction it cannot fail this way.
  * @returns the ids of the outbox events inserted when a deterministic event id already present
- *   was skipped, null when every event was inserted (the common case: the ids are not sent back), and the
- *   positions it opened with their new ids.
+ *   was skipped, null when every event was inserted (the common case: the ids are not sent
+ *   back), and the positions it opened with their new ids.
  * @throws pg's DatabaseError with `code` '40001' ("settlement conflict: …") when a row changed,
  *   or `code` '23505' and `constraint` 'orders_pkey' when an order is already recorded.
  */
